@@ -1,0 +1,358 @@
+"""The input model: one typed description of an innovation consortium (创新联合体).
+
+Every field carries a Chinese ``title`` (used in error messages and in the JSON Schema) and a
+``description``. The model checks types and formats only; whether the consortium meets the
+guideline is the job of :mod:`docgen.rules`, so that a portal gets every guideline problem as a
+finding rather than as a refusal to load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal, Union
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from stdnum.cn import uscc
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+
+__all__ = [
+    "Arbitration", "BackgroundIP", "BenefitPolicy", "BreachPolicy", "BudgetLine", "ChiefExpert",
+    "Confidentiality", "Consortium", "Contact", "Council", "FundingLine", "Goal", "Head",
+    "InKind", "Indicator", "IPPolicy", "KPI", "Litigation", "Mechanisms", "Milestone",
+    "Narrative", "Resources", "RiskPolicy", "RuleException", "Share", "Task", "Unit",
+    "YearTarget", "FUNDING_SOURCES", "MECHANISM_LABELS",
+]
+
+
+class _Model(BaseModel):
+    # extra="forbid": a misspelt key in a YAML file is an error, not silently ignored data.
+    # coerce_numbers_to_str: YAML reads 13800000000 as a number; a phone number is still text.
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True, frozen=True
+    )
+
+
+def _valid_credit_code(value: str) -> str:
+    """Return the code upper-cased if its format and check character are right."""
+    try:
+        return uscc.validate(value)
+    except InvalidLength:
+        raise ValueError("统一社会信用代码应为18位") from None
+    except InvalidChecksum:
+        raise ValueError("统一社会信用代码校验位错误，请核对营业执照") from None
+    except (InvalidFormat, InvalidComponent):
+        raise ValueError("统一社会信用代码格式不正确，含有不允许的字符") from None
+
+
+CreditCode = Annotated[
+    str,
+    AfterValidator(_valid_credit_code),
+    Field(title="统一社会信用代码", description="18位统一社会信用代码，含校验位",
+          examples=["91370212MA3C4XYZ0Q"]),
+]
+Money = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=15, decimal_places=2, description="金额，单位为元，最多两位小数"),
+]
+Text = Annotated[str, Field(min_length=1)]
+Percent = Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)]
+
+UnitKind = Literal["企业", "高等院校", "科研院所", "其他"]
+ChainPosition = Literal["上游", "中游", "下游", "科研支撑"]
+FundingSource = Literal["自筹资金", "财政资助", "社会资本", "其他资金"]
+FUNDING_SOURCES: tuple[str, ...] = ("自筹资金", "财政资助", "社会资本", "其他资金")
+
+
+class Contact(_Model):
+    name: Text = Field(title="联系人", description="项目联系人姓名")
+    phone: Text = Field(title="联系电话", description="固定电话或手机号码",
+                        pattern=r"^[0-9+()\- ]{7,20}$")
+    email: Text = Field(title="电子邮箱", description="用于通知与送达的电子邮箱",
+                        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class InKind(_Model):
+    description: Text = Field(title="实物投入内容", description="实物、技术或其他非货币投入的内容")
+    value: Money = Field(title="折价金额（元）", description="各方认可的折价金额")
+
+
+class Resources(_Model):
+    cash: Money = Field(Decimal("0"), title="承诺自筹资金（元）",
+                        description="本单位承诺投入的自筹资金，应与经费投入计划中本单位自筹资金合计一致")
+    in_kind: list[InKind] = Field(default_factory=list, title="实物及技术投入",
+                                  description="设备、技术、数据等非货币投入")
+    people: int = Field(0, ge=0, title="投入研发人员（人）", description="投入联合体工作的研发人员数")
+    equipment: list[Text] = Field(default_factory=list, title="开放共享仪器设备",
+                                  description="向联合体开放的主要仪器设备")
+    sites: list[Text] = Field(default_factory=list, title="办公科研场地",
+                              description="提供的办公、科研、中试场地")
+
+
+BackgroundIPKind = Literal["发明专利", "实用新型专利", "外观设计专利", "计算机软件著作权",
+                           "集成电路布图设计", "技术秘密", "其他"]
+
+
+class BackgroundIP(_Model):
+    title: Text = Field(title="名称", description="背景知识产权的名称")
+    kind: BackgroundIPKind = Field(title="类型", description="知识产权类型")
+    number: str | None = Field(None, title="登记号或专利号", description="专利号、登记号；技术秘密可不填")
+
+
+class Unit(_Model):
+    name: Text = Field(title="单位全称", description="与营业执照或事业单位法人证书一致的全称")
+    short_name: str | None = Field(None, title="单位简称", description="在表格中使用的简称")
+    credit_code: CreditCode
+    kind: UnitKind = Field(title="单位类型", description="企业、高等院校、科研院所或其他")
+    chain_position: ChainPosition = Field(title="产业链位置", description="上游、中游、下游或科研支撑")
+    address: Text = Field(title="住所", description="注册地址（住所地）")
+    district: Text = Field(title="注册所在区（市）",
+                           description="注册地所在的区、市，如“崂山区”“胶州市”；市外单位写“北京市海淀区”等")
+    legal_representative: Text = Field(title="法定代表人", description="法定代表人或负责人姓名")
+    contact: Contact = Field(title="联系人信息", description="项目联系人、电话、电子邮箱")
+    role: Text = Field(title="联合体中的分工定位", description="本单位在联合体中承担的主要职责，一句话")
+    resources: Resources = Field(default_factory=Resources, title="承诺投入资源",
+                                 description="资金、实物、人员、设备、场地")
+    background_ip: list[BackgroundIP] = Field(default_factory=list, title="背景知识产权",
+                                              description="加入前已拥有、拟用于联合体工作的知识产权")
+
+    @property
+    def display_name(self) -> str:
+        """Return the short name where one is given, else the full name."""
+        return self.short_name or self.name
+
+
+class Head(_Model):
+    name: Text = Field(title="姓名", description="创新联合体负责人姓名")
+    position: Text = Field(title="职务", description="在所在单位的职务")
+    unit: CreditCode = Field(title="所在单位", description="所在单位的统一社会信用代码，原则上为牵头单位")
+    phone: str | None = Field(None, title="联系电话", description="联系电话")
+
+
+class ChiefExpert(_Model):
+    name: Text = Field(title="姓名", description="首席专家姓名")
+    title: Text = Field(title="职称或学术称号", description="如“研究员”“教授”“中国工程院院士”")
+    field: Text = Field(title="研究领域", description="主要研究领域")
+    unit: CreditCode = Field(title="所在单位", description="所在单位的统一社会信用代码")
+    profile: str | None = Field(None, title="简介", description="学术经历和主要成果，建设方案使用")
+
+
+class Indicator(_Model):
+    name: Text = Field(title="指标名称", description="可考核的指标")
+    target: Text = Field(title="目标值", description="含计量单位的目标值，如“≥3项”")
+
+
+class Goal(_Model):
+    title: Text = Field(title="目标", description="技术创新目标的简称")
+    description: Text = Field(title="目标内容", description="目标的具体内容")
+    indicators: list[Indicator] = Field(default_factory=list, title="考核指标",
+                                        description="衡量该目标的指标")
+
+
+class BudgetLine(_Model):
+    source: FundingSource = Field(title="资金来源", description="自筹资金、财政资助、社会资本或其他资金")
+    amount: Money = Field(title="金额（元）")
+
+
+class Task(_Model):
+    id: str = Field(title="任务编号", description="如“T1”，在全部任务中唯一",
+                    pattern=r"^[A-Za-z][A-Za-z0-9\-]{0,15}$")
+    title: Text = Field(title="任务名称", description="攻关任务名称")
+    content: Text = Field(title="研究内容", description="主要研究内容和技术路线")
+    owner: CreditCode = Field(title="承担单位", description="承担单位的统一社会信用代码")
+    participants: list[CreditCode] = Field(default_factory=list, title="参与单位",
+                                           description="参与单位的统一社会信用代码")
+    start: dt.date = Field(title="开始日期")
+    end: dt.date = Field(title="结束日期")
+    deliverables: list[Text] = Field(min_length=1, title="交付成果", description="可验收的成果")
+    budget: list[BudgetLine] = Field(default_factory=list, title="任务经费",
+                                     description="按资金来源列示的任务经费")
+
+
+class Mechanisms(_Model):
+    """The seven operating mechanisms of guideline 三(四); each is the agreed rule in prose."""
+
+    decision_dispatch: str = Field("", title="决策调度机制", description="重大事项如何决策、如何调度资源")
+    collaborative_research: str = Field("", title="协同攻关机制", description="任务如何协同推进、如何检查进度")
+    benefit_distribution: str = Field("", title="收益分配机制", description="收益分配的补充安排")
+    ip_management: str = Field("", title="知识产权管理机制", description="知识产权的申请、维护和运营管理")
+    standard_setting: str = Field("", title="标准创制机制", description="标准研制的组织方式")
+    promotion_application: str = Field("", title="推广应用机制", description="成果推广和应用场景开放")
+    funding_input: str = Field("", title="资金投入机制", description="资金筹措、拨付和监督")
+
+
+MECHANISM_LABELS: dict[str, str] = {
+    name: str(info.title) for name, info in Mechanisms.model_fields.items()
+}
+
+VotingRule = Literal["过半数", "三分之二以上", "全体一致"]
+
+
+class Council(_Model):
+    kind: Literal["理事会", "议事协调机制"] = Field(title="机构形式", description="理事会或议事协调机制")
+    composition: Text = Field(title="组成", description="组成方式，如“由各成员单位各委派一名代表组成”")
+    chair: Text = Field(title="召集人或理事长", description="由谁担任召集人或理事长")
+    voting_rule: VotingRule = Field("三分之二以上", title="表决规则",
+                                    description="一般事项的通过比例：过半数、三分之二以上或全体一致")
+    meeting_frequency: Text = Field("每半年至少一次", title="会议频次", description="例会频次")
+
+
+PatentRight = Literal["joint", "completing_party", "lead_unit"]
+
+
+class IPPolicy(_Model):
+    patent_right: PatentRight = Field(
+        "joint", title="专利申请权归属",
+        description="joint：完成各方共有（民法典第八百六十条的默认规则）；completing_party：归完成方，"
+                    "其他成员享有免费实施许可；lead_unit：归牵头单位，完成方享有免费实施许可")
+    technical_secret: Literal["all_may_use", "members_only"] = Field(
+        "all_may_use", title="技术秘密",
+        description="all_may_use：各方均可使用和转让（民法典第八百六十一条）；"
+                    "members_only：成员内部使用，对外转让须全体同意")
+    improvements: Literal["improver", "notify_and_license"] = Field(
+        "improver", title="后续改进成果",
+        description="improver：归改进方（民法典第八百七十五条）；notify_and_license：归改进方，"
+                    "并应通知其他成员且以优惠条件许可")
+
+
+class Share(_Model):
+    unit: CreditCode = Field(title="成员单位", description="统一社会信用代码")
+    percent: Percent = Field(title="分配比例（%）")
+
+
+class BenefitPolicy(_Model):
+    method: Literal["investment_ratio", "contribution", "fixed_shares"] = Field(
+        "investment_ratio", title="收益分配方式",
+        description="investment_ratio：按投入比例；contribution：按贡献评定；fixed_shares：按约定比例")
+    shares: list[Share] = Field(default_factory=list, title="约定分配比例",
+                                description="fixed_shares 时各单位的比例，合计应为100%")
+    staff_reward_percent: Percent | None = Field(
+        None, title="科技人员奖励比例（%）",
+        description="转化净收入中用于奖励完成人员的比例；不填则依《促进科技成果转化法》第四十五条")
+
+
+class RiskPolicy(_Model):
+    method: Literal["proportional", "reasonable"] = Field(
+        "proportional", title="风险承担方式",
+        description="proportional：按投入比例分担；reasonable：依民法典第八百五十八条合理分担")
+
+
+class Confidentiality(_Model):
+    years: int = Field(5, ge=1, le=30, title="保密期限（年）",
+                       description="联合体终止或成员退出后继续承担保密义务的年数")
+
+
+class BreachPolicy(_Model):
+    percent: Percent = Field(Decimal("10"), title="违约金比例（%）",
+                             description="违约金按违约方承诺投入总额的比例计算")
+    cap: Money | None = Field(None, title="违约金上限（元）", description="违约金的最高额；不填则不设上限")
+
+
+class Arbitration(_Model):
+    method: Literal["arbitration"] = Field(title="争议解决方式")
+    commission: Text = Field(title="仲裁委员会", description="唯一一个仲裁委员会的全称，如“青岛仲裁委员会”")
+
+
+LitigationVenue = Literal["牵头单位住所地", "合同签订地", "原告住所地", "被告住所地"]
+
+
+class Litigation(_Model):
+    method: Literal["litigation"] = Field(title="争议解决方式")
+    venue: LitigationVenue = Field(title="管辖法院所在地",
+                                   description="依《民事诉讼法》第三十五条选择的一个连结点")
+
+
+DisputePolicy = Annotated[Union[Arbitration, Litigation], Field(discriminator="method")]
+
+
+class FundingLine(_Model):
+    unit: CreditCode = Field(title="投入单位", description="统一社会信用代码")
+    source: FundingSource = Field(title="资金来源")
+    year: int = Field(ge=2000, le=2100, title="年度")
+    amount: Money = Field(title="金额（元）")
+
+
+class YearTarget(_Model):
+    year: int = Field(ge=2000, le=2100, title="年度")
+    value: Text = Field(title="目标值")
+
+
+class KPI(_Model):
+    name: Text = Field(title="指标名称")
+    category: Literal["管理运行机制", "科研攻关", "产出"] = Field(
+        title="评价维度", description="对应指引七(二)绩效评价的三项内容")
+    unit: Text = Field(title="计量单位", description="如“项”“件”“万元”")
+    targets: list[YearTarget] = Field(min_length=1, title="年度目标")
+
+
+class Milestone(_Model):
+    date: dt.date = Field(title="日期")
+    title: Text = Field(title="节点事项")
+
+
+class RuleException(_Model):
+    code: Text = Field(title="规则代码", description="可说明理由的规则代码，如 TOO_FEW_ENTERPRISES")
+    reason: Text = Field(title="理由", description="不符合“原则上”要求的具体理由，将写入检查结果")
+
+
+class Narrative(_Model):
+    """Prose the construction plan needs; each field is one section's body text."""
+
+    significance: str = Field("", title="建设意义", description="产业需求和组建必要性")
+    foundation: str = Field("", title="基础优势", description="牵头单位和成员单位的基础与优势")
+    cooperation_history: str = Field("", title="合作基础", description="各方已有的合作")
+    platforms: str = Field("", title="平台载体", description="已有的创新平台")
+    safeguards: str = Field("", title="保障措施", description="组织、制度、资金、人才等保障")
+    ip_plan: str = Field("", title="知识产权布局", description="知识产权规划")
+    talent_plan: str = Field("", title="人才培养", description="人才培养计划")
+    promotion_plan: str = Field("", title="推广应用", description="推广应用和场景计划")
+    standards_plan: str = Field("", title="标准研制", description="标准研制计划")
+
+
+class Consortium(_Model):
+    """One innovation consortium: its parties, organisation, tasks, money and chosen policies."""
+
+    name: str = Field(title="联合体名称", description="全称，以“创新联合体”结尾",
+                      pattern=r"^.{2,60}创新联合体$")
+    short_name: Text = Field(title="联合体简称", description="简称，如“深海传感创新联合体”")
+    industry: Text = Field(title="所属产业领域", description="青岛市“10+1”创新型产业体系中的一个",
+                           examples=["智能装备", "未来产业"])
+    future_field: str | None = Field(None, title="未来产业方向",
+                                     description="产业领域为“未来产业”时必填，如“深海开发”")
+    sub_track: Text = Field(title="细分赛道", description="如“人形机器人”“海洋领域大模型”")
+    term_start: dt.date = Field(title="建设期开始日期")
+    term_end: dt.date = Field(title="建设期结束日期", description="建设期不超过3年")
+    signing_place: Text = Field(title="签订地点", description="如“山东省青岛市崂山区”")
+    signing_date: dt.date = Field(title="签订日期")
+    agreement_number: str | None = Field(None, title="协议编号", description="可不填")
+    lead: Unit = Field(title="牵头单位")
+    members: list[Unit] = Field(title="成员单位", description="牵头单位以外的成员单位")
+    head: Head | None = Field(None, title="创新联合体负责人")
+    chief_expert: ChiefExpert | None = Field(None, title="首席专家")
+    council: Council | None = Field(None, title="理事会或议事协调机制", description="确有必要时设立")
+    goals: list[Goal] = Field(min_length=1, title="技术创新目标")
+    tasks: list[Task] = Field(min_length=1, title="攻关任务")
+    mechanisms: Mechanisms = Field(default_factory=Mechanisms, title="运行机制")
+    ip: IPPolicy = Field(default_factory=IPPolicy, title="知识产权约定")
+    benefit: BenefitPolicy = Field(default_factory=BenefitPolicy, title="收益分配约定")
+    risk: RiskPolicy = Field(default_factory=RiskPolicy, title="风险承担约定")
+    confidentiality: Confidentiality = Field(default_factory=Confidentiality, title="保密约定")
+    breach: BreachPolicy = Field(default_factory=BreachPolicy, title="违约责任约定")
+    dispute: DisputePolicy = Field(title="争议解决方式", description="仲裁（一个仲裁委员会）或诉讼，二者只能选一")
+    funding: list[FundingLine] = Field(min_length=1, title="经费投入计划", description="按单位、来源、年度列示")
+    kpis: list[KPI] = Field(default_factory=list, title="考核指标")
+    milestones: list[Milestone] = Field(default_factory=list, title="里程碑")
+    narrative: Narrative = Field(default_factory=Narrative, title="建设方案文字")
+    exceptions: list[RuleException] = Field(default_factory=list, title="例外说明",
+                                            description="对“原则上”要求的有理由例外")
+    copies_per_party: int = Field(1, ge=1, le=10, title="每方持有份数")
+    copies_for_filing: int = Field(1, ge=0, le=10, title="报备份数")
+
+    @property
+    def units(self) -> list[Unit]:
+        """Return the lead unit followed by the members, in input order."""
+        return [self.lead, *self.members]
+
+    def unit(self, credit_code: str) -> Unit | None:
+        """Return the unit with this credit code, or None."""
+        return next((u for u in self.units if u.credit_code == credit_code), None)
