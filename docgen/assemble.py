@@ -1,0 +1,340 @@
+"""Turn a consortium and the clause library into a document outline: plain, numbered, cross-referenced.
+
+The outline is plain data (dataclasses of strings), so tests can read it without opening Word and the
+template only lays it out. Articles are numbered 第一条… across the whole document and chapters 第一章…;
+``ref("topic.name")`` in a clause prints the number the referenced article finally gets.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from docgen.clauses import Clause, DocumentTexts, Library
+from docgen.errors import TemplateError
+from docgen.formatting import amount, cn_date, cn_number
+from docgen.models import FUNDING_SOURCES, Consortium, Unit
+from docgen.render import render_expression, render_text
+
+__all__ = [
+    "Agreement", "Annex", "Article", "Chapter", "Party", "Signature", "assemble_agreement",
+    "base_context", "designation", "number_items", "parties",
+]
+
+_STEMS = "乙丙丁戊己庚辛壬癸"
+
+
+@dataclass(frozen=True)
+class Party:
+    """A party as the documents name it: 甲方（牵头单位） or 乙方三（成员单位）."""
+
+    designation: str
+    role: str
+    unit: Unit
+
+    # flat fields the templates print
+    @property
+    def name(self) -> str:
+        return self.unit.name
+
+
+@dataclass(frozen=True)
+class Article:
+    """One numbered article: its clause id, number, title and paragraphs (items already numbered)."""
+
+    id: str
+    number: str
+    title: str
+    paragraphs: tuple[str, ...]
+    version: str
+    variant: str | None = None
+
+
+@dataclass(frozen=True)
+class Chapter:
+    heading: str
+    articles: tuple[Article, ...]
+
+
+@dataclass(frozen=True)
+class Annex:
+    """A table annex: its numbered title and rows of display strings (plus an optional total row)."""
+
+    key: str
+    title: str
+    rows: tuple[dict[str, str], ...]
+    total: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Signature:
+    designation: str
+    role: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """The formation agreement as plain data, ready for the template."""
+
+    title: str
+    number: str
+    draft: bool
+    signing_place: str
+    signing_date: str
+    parties: tuple[dict[str, str], ...]
+    recitals: tuple[str, ...]
+    chapters: tuple[Chapter, ...]
+    closing: str
+    annexes: dict[str, Annex]
+    signature_heading: str
+    signatures: tuple[Signature, ...]
+    clause_versions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def articles(self) -> list[Article]:
+        """Return every article in order."""
+        return [a for chapter in self.chapters for a in chapter.articles]
+
+
+def designation(index: int) -> str:
+    """Return the party designation by position: 0 → 甲方, 1 → 乙方一, 12 → 乙方十二."""
+    return "甲方" if index == 0 else f"乙方{cn_number(index)}"
+
+
+def parties(c: Consortium) -> list[Party]:
+    """Return every party in order: the lead unit first, then the members."""
+    return [Party(designation(i), "牵头单位" if i == 0 else "成员单位", u) for i, u in enumerate(c.units)]
+
+
+def base_context(c: Consortium) -> dict[str, Any]:
+    """Return the names a clause text may use (documented in clauses/README.md), without ``ref``."""
+    names = {u.credit_code: u.name for u in c.units}
+
+    def unit_name(code: str) -> str:
+        if code not in names:
+            raise TemplateError(f"统一社会信用代码 {code} 不是联合体成员")
+        return names[code]
+
+    by_source = {
+        source: total for source in FUNDING_SOURCES
+        if (total := sum((f.amount for f in c.funding if f.source == source), Decimal(0)))
+    }
+    tasks = [
+        {"task": t, "id": t.id, "title": t.title, "content": t.content, "start": t.start, "end": t.end,
+         "deliverables": t.deliverables, "owner": t.owner, "participants": t.participants,
+         "budget_total": sum((b.amount for b in t.budget), Decimal(0)),
+         "owner_name": unit_name(t.owner) if t.owner in names else t.owner,
+         "participant_names": [names.get(p, p) for p in t.participants]}
+        for t in c.tasks
+    ]
+    days = (c.term_end - c.term_start).days + 1
+    return {
+        "c": c,
+        "lead": c.lead,
+        "parties": parties(c),
+        "members": c.members,
+        "enterprises": [u for u in c.members if u.kind == "企业"],
+        "academics": [u for u in c.members if u.kind in ("高等院校", "科研院所")],
+        "tasks": tasks,
+        "funding_total": sum(by_source.values(), Decimal(0)),
+        "funding_by_source": by_source,
+        "term_years": max(1, math.ceil(days / 366)),
+        "copies_total": len(c.units) * c.copies_per_party + c.copies_for_filing,
+        "unit_name": unit_name,
+    }
+
+
+def number_items(text: str) -> list[str]:
+    """Return the paragraphs of a rendered clause text, with "- " items numbered （一）（二）….
+
+    Paragraphs are separated by blank lines; the lines of one paragraph are joined without a space
+    (Chinese has none). "- " starts an item and "  - " a sub-item (1. 2. …), each its own paragraph.
+    Item numbering restarts after an ordinary paragraph.
+    """
+    paragraphs: list[str] = []
+    current: list[str] | None = None
+    item = sub = 0
+    for raw in text.splitlines():
+        stripped = raw.strip()
+        if not stripped or raw.startswith(("- ", "  - ")):
+            if current:
+                paragraphs.append("".join(current))
+            current = None
+        if not stripped:
+            continue
+        if raw.startswith("  - "):
+            sub += 1
+            current = [f"{sub}.{raw[4:].strip()}"]
+        elif raw.startswith("- "):
+            item, sub = item + 1, 0
+            current = [f"（{cn_number(item)}）{raw[2:].strip()}"]
+        elif current is not None:
+            current.append(stripped)
+        else:
+            item = sub = 0
+            current = [stripped]
+    if current:
+        paragraphs.append("".join(current))
+    return paragraphs
+
+
+def _select(clause: Clause, context: dict[str, Any]) -> str | None:
+    """Return the key of the clause's variant for this consortium (None for a clause without variants)."""
+    if clause.select is None:
+        return None
+    value = render_expression(clause.select, clause.id, context)
+    return clause.default_variant.key if value in (None, "") else clause.variant(str(value)).key
+
+
+def number_articles(library: Library, context: dict[str, Any]) -> tuple[list[Clause], dict[str, str]]:
+    """Return the clauses that apply (``when`` true), grouped by chapter, and {clause id: 第N条}."""
+    applicable = [cl for cl in library.clauses
+                  if cl.when is None or render_expression(cl.when, cl.id, context)]
+    chapters = list(dict.fromkeys(cl.chapter for cl in applicable))
+    grouped = [cl for chapter in chapters for cl in applicable if cl.chapter == chapter]
+    numbers = {cl.id: f"第{cn_number(i)}条" for i, cl in enumerate(grouped, start=1)}
+    return grouped, numbers
+
+
+def text_context(library: Library, context: dict[str, Any], numbers: dict[str, str]) -> dict[str, Any]:
+    """Return context plus ``ref``, which prints the number of another applicable article."""
+    known = {c.id for c in library.clauses}
+
+    def ref(clause_id: str) -> str:
+        if clause_id in numbers:
+            return numbers[clause_id]
+        if clause_id in known:
+            raise TemplateError(f"引用的条款 {clause_id} 在本文件中不适用（when 为假），不能引用")
+        raise TemplateError(f"引用了不存在的条款 {clause_id}")
+
+    return {**context, "ref": ref}
+
+
+def render_clause(clause: Clause, variant: str | None, context: dict[str, Any]) -> list[str]:
+    """Return the paragraphs of one clause (one variant, if it has variants) rendered with context."""
+    text = clause.variant(variant).text if variant else clause.text
+    assert text is not None
+    name = f"{clause.id}{'/' + variant if variant else ''}.txt"
+    return number_items(render_text(text, name, context))
+
+
+def assemble_articles(library: Library, context: dict[str, Any], *,
+                      first_chapter: int = 1) -> tuple[tuple[Chapter, ...], dict[str, str]]:
+    """Return the numbered chapters of the clauses that apply, and {clause id: version}."""
+    applicable, numbers = number_articles(library, context)
+    full = text_context(library, context, numbers)
+    chapters: list[Chapter] = []
+    for index, chapter in enumerate(dict.fromkeys(cl.chapter for cl in applicable), start=first_chapter):
+        articles = []
+        for clause in (cl for cl in applicable if cl.chapter == chapter):
+            variant = _select(clause, full)
+            paragraphs = render_clause(clause, variant, full)
+            if not paragraphs:
+                raise TemplateError(f"条款 {clause.id} 对本输入没有生成任何文字")
+            articles.append(Article(clause.id, numbers[clause.id], clause.title, tuple(paragraphs),
+                                    clause.version, variant))
+        chapters.append(Chapter(f"第{cn_number(index)}章　{chapter}", tuple(articles)))
+    return tuple(chapters), {cl.id: cl.version for cl in applicable}
+
+
+def document_context(c: Consortium, texts: DocumentTexts) -> dict[str, Any]:
+    """Return base_context plus ``annex``: each annex's name as cited in the text, 附件1《…》."""
+    annex = {key: f"附件{i}《{name}》" for i, (key, name) in enumerate(texts.annexes.items(), start=1)}
+    return {**base_context(c), "annex": annex}
+
+
+def _render_fixed(texts: DocumentTexts, attr: str, context: dict[str, Any]) -> str:
+    return render_text(getattr(texts, attr), f"{texts.document}.{attr}.txt", context).strip()
+
+
+def _annexes(c: Consortium, texts: DocumentTexts, context: dict[str, Any]) -> dict[str, Annex]:
+    titles = {key: f"附件{i}　{name}" for i, (key, name) in enumerate(texts.annexes.items(), 1)}
+    names = {u.credit_code: u.display_name for u in c.units}
+    members = tuple(
+        {"no": str(i), "designation": p.designation, "name": p.unit.name, "credit_code": p.unit.credit_code,
+         "kind": p.unit.kind, "chain_position": p.unit.chain_position, "role": p.unit.role}
+        for i, p in enumerate(parties(c), start=1)
+    )
+    tasks = tuple(
+        {"id": t["id"], "title": t["title"], "owner": names.get(t["owner"], t["owner"]),
+         "participants": "、".join(names.get(p, p) for p in t["participants"]) or "无",
+         "period": f"{cn_date(t['start'])}至{cn_date(t['end'])}",
+         "deliverables": "；".join(t["deliverables"]), "budget": amount(t["budget_total"])}
+        for t in context["tasks"]
+    )
+    task_total = sum((t["budget_total"] for t in context["tasks"]), Decimal(0))
+    keys = {"自筹资金": "self", "财政资助": "fiscal", "社会资本": "social", "其他资金": "other"}
+    funding_rows = []
+    column_totals = {k: Decimal(0) for k in keys.values()}
+    for unit in c.units:
+        sums = {keys[s]: sum((f.amount for f in c.funding if f.unit == unit.credit_code and f.source == s),
+                             Decimal(0)) for s in FUNDING_SOURCES}
+        for k, v in sums.items():
+            column_totals[k] += v
+        funding_rows.append({"unit": unit.name, **{k: amount(v) for k, v in sums.items()},
+                             "total": amount(sum(sums.values(), Decimal(0)))})
+    funding_total = {"unit": "合计", **{k: amount(v) for k, v in column_totals.items()},
+                     "total": amount(sum(column_totals.values(), Decimal(0)))}
+    background = tuple(
+        {"no": "", "unit": unit.name, "title": ip.title, "kind": ip.kind, "number": ip.number or "—"}
+        for unit in c.units for ip in unit.background_ip
+    )
+    background = tuple({**row, "no": str(i)} for i, row in enumerate(background, start=1))
+    return {
+        "members": Annex("members", titles["members"], members),
+        "tasks": Annex("tasks", titles["tasks"], tasks, {"budget": amount(task_total)}),
+        "funding": Annex("funding", titles["funding"], tuple(funding_rows), funding_total),
+        "background_ip": Annex("background_ip", titles["background_ip"], background),
+    }
+
+
+def _party_rows(c: Consortium) -> tuple[dict[str, str], ...]:
+    return tuple(
+        {"designation": p.designation, "role": p.role, "name": p.unit.name,
+         "credit_code": p.unit.credit_code, "address": p.unit.address,
+         "legal_representative": p.unit.legal_representative, "contact_name": p.unit.contact.name,
+         "contact_phone": p.unit.contact.phone, "contact_email": p.unit.contact.email}
+        for p in parties(c)
+    )
+
+
+def assemble_agreement(c: Consortium, library: Library, *, draft: bool = False) -> Agreement:
+    """Return the formation agreement's outline for this consortium."""
+    texts = library.documents.get("agreement")
+    if texts is None:
+        raise TemplateError(f"条款库 {library.folder} 缺少 agreement.yaml（协议标题、鉴于条款等）")
+    context = document_context(c, texts)
+    chapters, versions = assemble_articles(library, context)
+    title = _render_fixed(texts, "title", context)
+    recitals = tuple(number_items(render_text(texts.recitals, "agreement.recitals.txt", context)))
+    return Agreement(
+        title=title,
+        number=c.agreement_number or "",
+        draft=draft,
+        signing_place=c.signing_place,
+        signing_date=cn_date(c.signing_date),
+        parties=_party_rows(c),
+        recitals=recitals,
+        chapters=chapters,
+        closing=texts.closing,
+        annexes=_annexes(c, texts, context),
+        signature_heading=_render_fixed(texts, "signature_heading", {**context, "title": title}),
+        signatures=tuple(Signature(p.designation, p.role, p.unit.name) for p in parties(c)),
+        clause_versions=versions,
+    )
+
+
+_HALF_WIDTH_NEAR_CJK = re.compile(r"[\u4e00-\u9fff][,;:()]|[,;:()][\u4e00-\u9fff]")
+
+
+def half_width_punctuation(text: str) -> list[str]:
+    """Return snippets where half-width , ; : ( ) touch a Chinese character."""
+    return [text[max(0, m.start() - 6): m.end() + 6] for m in _HALF_WIDTH_NEAR_CJK.finditer(text)]
+
+
+__all__ += ["assemble_articles", "half_width_punctuation", "number_articles", "render_clause", "document_context",
+            "text_context"]

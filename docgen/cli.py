@@ -1,0 +1,172 @@
+"""The ``docgen`` command: a thin shell over the public API.
+
+Exit codes: 0 success; 1 rule errors, a template defect or an existing output; 2 unreadable or invalid
+input (every problem listed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import Progress
+
+import docgen
+from docgen.errors import DocgenError, InputError, RuleError
+from docgen.rules import Finding, has_errors
+
+_out = Console(highlight=False, soft_wrap=True)
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_RULES = 1
+EXIT_INPUT = 2
+
+
+def _print_findings(findings: list[Finding]) -> None:
+    for finding in findings:
+        style = "red" if finding.severity == "error" else "yellow"
+        _out.print(f"[{style}]{finding}[/{style}]", markup=True)
+
+
+def _fail(exc: DocgenError) -> None:
+    """Print exc and exit with its code; InputError lists every problem."""
+    if isinstance(exc, RuleError):
+        _print_findings(exc.findings)
+        _err.print(f"检查未通过：{sum(f.severity == 'error' for f in exc.findings)}项错误，未生成任何文件。")
+        sys.exit(EXIT_RULES)
+    _err.print(str(exc), markup=False)
+    sys.exit(EXIT_INPUT if isinstance(exc, InputError) else EXIT_RULES)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(docgen.__version__, prog_name="docgen")
+def main() -> None:
+    """Draft the documents of a Qingdao innovation consortium (创新联合体) from a YAML or JSON file."""
+
+
+@main.command("check")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def check_command(file: Path, as_json: bool) -> None:
+    """Check FILE against the guideline. Exit 0: no errors; 1: rule errors; 2: invalid input."""
+    try:
+        consortium = docgen.load(file)
+    except InputError as exc:
+        if as_json:
+            problems = [{"path": p.path, "label": p.label, "message": p.message, "line": p.line}
+                        for p in exc.problems]
+            click.echo(json.dumps({"input_errors": problems}, ensure_ascii=False, indent=2))
+            sys.exit(EXIT_INPUT)
+        _fail(exc)
+    findings = docgen.check(consortium)
+    if as_json:
+        click.echo(json.dumps({"findings": [f.as_dict() for f in findings]}, ensure_ascii=False, indent=2))
+    else:
+        _print_findings(findings)
+        errors = sum(f.severity == "error" for f in findings)
+        _out.print(f"{file}：{errors}项错误，{len(findings) - errors}项提示。")
+    sys.exit(EXIT_RULES if has_errors(findings) else 0)
+
+
+@main.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the input."""
+    click.echo(json.dumps(docgen.schema(), ensure_ascii=False, indent=2))
+
+
+@main.command("init")
+@click.argument("path", type=click.Path(path_type=Path), default="consortium.yaml")
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def init_command(path: Path, force: bool) -> None:
+    """Write a commented starter YAML to PATH (default consortium.yaml)."""
+    from docgen.resources import starter_text
+
+    if path.exists() and not force:
+        _err.print(f"{path} 已存在，未写入（如需覆盖请使用 --force）。")
+        sys.exit(EXIT_RULES)
+    path.write_text(starter_text(), encoding="utf-8")
+    _out.print(f"已写入 {path}。填写后运行：docgen check {path}")
+
+
+def _inputs(paths: tuple[Path, ...]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in (".yaml", ".yml", ".json")))
+        else:
+            files.append(path)
+    return files
+
+
+@main.command("render")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Output folder; with several inputs, one sub-folder per input.")
+@click.option("--draft", is_flag=True, help="Render despite rule errors; every page is marked 草稿.")
+@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: bool) -> None:
+    """Render the documents of each input file (or every .yaml/.json in a folder)."""
+    files = _inputs(inputs)
+    if not files:
+        _err.print("没有找到输入文件（.yaml、.yml 或 .json）。")
+        sys.exit(EXIT_INPUT)
+    # Load and check everything first, so that one bad input stops the run before anything is written.
+    jobs = []
+    for file in files:
+        try:
+            consortium = docgen.load(file)
+        except InputError as exc:
+            _fail(exc)
+        findings = docgen.check(consortium)
+        if has_errors(findings) and not draft:
+            _out.print(f"{file}：")
+            _fail(RuleError(findings))
+        target = out_dir if len(files) == 1 else out_dir / file.stem
+        jobs.append((file, consortium, target, hashlib.sha256(file.read_bytes()).hexdigest()))
+    try:
+        if len(jobs) == 1:
+            file, consortium, target, digest = jobs[0]
+            manifest = docgen.render_to(consortium, target, draft=draft, overwrite=force, input_sha256=digest)
+            _out.print(f"已生成 {manifest.parent}（清单 {manifest.name}）")
+            return
+        with Progress(console=_err, transient=True) as progress:
+            task = progress.add_task("生成文件", total=len(jobs))
+            for file, consortium, target, digest in jobs:
+                docgen.render_to(consortium, target, draft=draft, overwrite=force, input_sha256=digest)
+                progress.advance(task)
+        for _, _, target, _ in jobs:
+            _out.print(f"已生成 {target}")
+    except DocgenError as exc:
+        _fail(exc)
+
+
+@main.command("clauses")
+@click.option("--lint", is_flag=True, help="Check the clause library; exit 1 on any problem.")
+def clauses_command(lint: bool) -> None:
+    """List the clauses and their variants, or lint the library."""
+    from docgen.clauses import load_library
+    from docgen.lint import lint_library
+
+    try:
+        library = load_library()
+    except DocgenError as exc:
+        _fail(exc)
+    if lint:
+        problems = lint_library(library)
+        for problem in problems:
+            _out.print(f"- {problem}", markup=False)
+        _out.print(f"条款库检查：{len(library.clauses)}条条款，{len(problems)}处问题。")
+        sys.exit(EXIT_RULES if problems else 0)
+    for clause in library.clauses:
+        _out.print(f"{clause.id}  {clause.title}  v{clause.version}  〔{clause.chapter}〕", markup=False)
+        for variant in clause.variants:
+            mark = "（默认）" if variant.default else ""
+            _out.print(f"    {variant.key}：{variant.label}{mark}", markup=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

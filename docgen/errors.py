@@ -1,0 +1,89 @@
+"""The exceptions docgen raises.
+
+Hierarchy::
+
+    DocgenError                  base; ``code`` is stable, ``str()`` is a Chinese message
+    ├── InputError               the input cannot be read or does not fit the model (every problem listed)
+    ├── RuleError                the input loads but breaks guideline rules (carries the findings)
+    ├── TemplateError            a clause or template defect (names the clause or template)
+    ├── ConversionError          PDF conversion failed
+    └── OutputExistsError        an output file exists and overwriting was not asked for
+
+The CLI maps InputError to exit code 2 and every other DocgenError to exit code 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from docgen.rules import Finding
+
+__all__ = [
+    "ConversionError", "DocgenError", "InputError", "InputProblem", "OutputExistsError",
+    "RuleError", "TemplateError",
+]
+
+
+class DocgenError(Exception):
+    """Base of every error docgen raises on purpose."""
+
+    code = "DOCGEN_ERROR"
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """One problem with the input: where it is and what is wrong."""
+
+    path: str        # English path, e.g. "members[2].credit_code"
+    label: str       # Chinese label path, e.g. "成员单位[3].统一社会信用代码"
+    message: str     # Chinese message
+    line: int | None = None  # 1-based line in the YAML/JSON file, where known
+
+    def __str__(self) -> str:
+        where = f"第{self.line}行 " if self.line else ""
+        return f"{where}{self.label}（{self.path}）：{self.message}"
+
+
+class InputError(DocgenError):
+    """The input could not be read or does not fit the model; ``problems`` lists every problem."""
+
+    code = "INPUT_ERROR"
+
+    def __init__(self, problems: list[InputProblem], source: str | None = None) -> None:
+        self.problems = problems
+        self.source = source
+        head = f"输入文件 {source} 有{len(problems)}处问题" if source else f"输入有{len(problems)}处问题"
+        super().__init__(head + "：\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class RuleError(DocgenError):
+    """The consortium breaks rules that block drafting; ``findings`` holds them all."""
+
+    code = "RULE_ERROR"
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        errors = [f for f in findings if f.severity == "error"]
+        super().__init__(
+            f"检查未通过，有{len(errors)}项错误：\n" + "\n".join(f"  - {f}" for f in errors)
+        )
+
+
+class TemplateError(DocgenError):
+    """A clause or template is defective; the message names the clause id or template."""
+
+    code = "TEMPLATE_ERROR"
+
+
+class ConversionError(DocgenError):
+    """Converting a document to PDF failed."""
+
+    code = "CONVERSION_ERROR"
+
+
+class OutputExistsError(DocgenError):
+    """An output file already exists and docgen was not asked to overwrite it."""
+
+    code = "OUTPUT_EXISTS"

@@ -1,0 +1,297 @@
+"""Read a consortium from YAML, JSON or a dict; report every problem at once as an InputError."""
+
+from __future__ import annotations
+
+import json
+import typing
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from docgen.errors import InputError, InputProblem
+from docgen.models import Consortium
+
+__all__ = ["load", "parse"]
+
+Loc = tuple[str | int, ...]
+
+# Chinese messages for pydantic's error types; "{…}" fields come from the error's ctx.
+_MESSAGES: dict[str, str] = {
+    "missing": "必填项缺失",
+    "extra_forbidden": "不允许的字段（请核对字段名拼写）",
+    "string_type": "应为文本",
+    "string_too_short": "不能为空",
+    "string_too_long": "过长（最多{max_length}个字符）",
+    "string_pattern_mismatch": "格式不符合要求",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "decimal_type": "应为数字金额",
+    "decimal_parsing": "应为数字金额",
+    "decimal_max_places": "最多保留{decimal_places}位小数",
+    "decimal_max_digits": "数值位数过多",
+    "decimal_whole_digits": "数值位数过多",
+    "greater_than": "应大于{gt}",
+    "greater_than_equal": "应不小于{ge}",
+    "less_than": "应小于{lt}",
+    "less_than_equal": "应不大于{le}",
+    "date_type": "应为日期，格式如 2025-03-06",
+    "date_parsing": "日期格式不正确，应如 2025-03-06",
+    "date_from_datetime_parsing": "日期无效，应如 2025-03-06",
+    "date_from_datetime_inexact": "应为日期，不含时间",
+    "literal_error": "取值应为以下之一：{expected}",
+    "list_type": "应为列表",
+    "too_short": "至少应有{min_length}项",
+    "too_long": "最多{max_length}项",
+    "model_type": "应为键值结构",
+    "model_attributes_type": "应为键值结构",
+    "dict_type": "应为键值结构",
+    "bool_type": "应为是或否",
+    "bool_parsing": "应为是或否",
+    "union_tag_invalid": "取值应为以下之一：{expected_tags}",
+    "union_tag_not_found": "缺少必填项 {discriminator}",
+}
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so pydantic reports a bad date against its field."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load(path: str | Path) -> Consortium:
+    """Return the consortium described by a YAML or JSON file.
+
+    Raise InputError listing every problem (with line numbers where known) if the file cannot be
+    read, is not valid YAML/JSON, or does not fit the model.
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InputError([InputProblem("", "输入文件", f"文件不存在：{path}")], source) from None
+    except UnicodeDecodeError as exc:
+        raise InputError([InputProblem("", "输入文件", f"不是 UTF-8 编码的文本（第{exc.start}字节）")],
+                         source) from None
+    except OSError as exc:
+        raise InputError([InputProblem("", "输入文件", f"无法读取：{exc.strerror}")], source) from None
+    data, lines, problems = _parse_text(text, is_json=path.suffix.lower() == ".json")
+    if data is None and problems:  # a syntax error: nothing to validate
+        raise InputError(problems, source)
+    try:
+        consortium = parse(data, source=source, lines=lines)
+    except InputError as exc:
+        raise InputError(problems + exc.problems, source) from None
+    if problems:  # duplicate keys alone are still an error: the file does not say one thing
+        raise InputError(problems, source)
+    return consortium
+
+
+def parse(data: Any, *, source: str | None = None, lines: dict[Loc, int] | None = None) -> Consortium:
+    """Return the consortium described by already-decoded data (a dict from a portal, say).
+
+    Raise InputError listing every problem with its English path and Chinese label.
+    """
+    if not isinstance(data, dict):
+        raise InputError([InputProblem("", "输入", "顶层应为键值结构（YAML 映射或 JSON 对象）")], source)
+    try:
+        return Consortium.model_validate(data)
+    except ValidationError as exc:
+        problems = [_problem(err, lines or {}) for err in exc.errors(include_url=False)]
+        raise InputError(problems, source) from None
+
+
+def _parse_text(text: str, *, is_json: bool) -> tuple[Any, dict[Loc, int], list[InputProblem]]:
+    """Return (data, line map, problems) for YAML or JSON text."""
+    if is_json:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return None, {}, [InputProblem("", "输入文件", f"JSON 语法错误：{exc.msg}", exc.lineno)]
+        try:  # JSON is YAML for line-number purposes; line numbers are a courtesy only
+            node = yaml.compose(text, Loader=_Loader)
+        except yaml.YAMLError:
+            return data, {}, []
+        lines, problems = _line_map(node)
+        return data, lines, problems
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or str(exc)
+        line = mark.line + 1 if mark is not None else None
+        return None, {}, [InputProblem("", "输入文件", f"YAML 语法错误：{reason}", line)]
+    lines, problems = _line_map(node)
+    return data, lines, problems
+
+
+def _line_map(root: yaml.Node | None) -> tuple[dict[Loc, int], list[InputProblem]]:
+    """Return each path's 1-based line, and a problem for each key given twice in one mapping."""
+    lines: dict[Loc, int] = {}
+    problems: list[InputProblem] = []
+
+    def walk(node: yaml.Node, loc: Loc) -> None:
+        lines[loc] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                if key in seen:
+                    path = _english_path((*loc, key))
+                    problems.append(InputProblem(path, _label_path((*loc, key)),
+                                                 "字段重复出现，后一次会覆盖前一次", key_node.start_mark.line + 1))
+                seen.add(key)
+                walk(value_node, (*loc, key))
+                lines[(*loc, key)] = key_node.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, (*loc, index))
+
+    if root is not None:
+        walk(root, ())
+    return lines, problems
+
+
+def _problem(err: Any, lines: dict[Loc, int]) -> InputProblem:
+    """Return the InputProblem for one pydantic error."""
+    loc = _strip_union_tags(tuple(err["loc"]))
+    ctx = {k: _ctx_text(v) for k, v in (err.get("ctx") or {}).items()}
+    template = _MESSAGES.get(err["type"])
+    if err["type"] == "value_error":
+        message = str(ctx.get("error", err["msg"]))
+    elif template is None:
+        message = f"取值无效（{err['msg']}）"
+    else:
+        message = template.format_map(_Default(ctx))
+    if err["type"] == "string_pattern_mismatch":
+        hint = _field_description(loc)
+        message = f"{message}：{hint}" if hint else message
+    line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+    return InputProblem(_english_path(loc), _label_path(loc), message, line)
+
+
+class _Default(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _ctx_text(value: Any) -> str:
+    text = str(value)
+    return text.replace("'", "").replace(" or ", "、").replace(", ", "、")
+
+
+def _english_path(loc: Loc) -> str:
+    """Return "members[2].contact.phone" for ("members", 2, "contact", "phone")."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "（顶层）"
+
+
+def _resolve(annotation: Any, key: str | int) -> tuple[Any, str | None]:
+    """Return (annotation of the child at key, its Chinese title) under annotation."""
+    model = _model_of(annotation)
+    if isinstance(key, int):
+        args = [a for a in typing.get_args(_unwrap(annotation)) if a is not type(None)]
+        return (args[0] if args else None), None
+    if model is not None and key in model.model_fields:
+        info = model.model_fields[key]
+        title = info.title
+        if title is None:  # the title may sit on an Annotated alias (CreditCode)
+            for meta in info.metadata:
+                title = getattr(meta, "title", None) or title
+        return info.annotation, title
+    return None, None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Return annotation without Optional[...] and Annotated[...] wrappers."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, getattr(__import__("types"), "UnionType")):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    inner = _unwrap(annotation)
+    return inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
+
+
+def _union_members(annotation: Any) -> list[type[BaseModel]]:
+    inner = _unwrap(annotation)
+    return [a for a in typing.get_args(inner) if isinstance(a, type) and issubclass(a, BaseModel)]
+
+
+def _strip_union_tags(loc: Loc) -> Loc:
+    """Drop the discriminator tags pydantic inserts into a location ("dispute", "arbitration", …)."""
+    out: list[str | int] = []
+    annotation: Any = Consortium
+    for part in loc:
+        members = _union_members(annotation)
+        if members and isinstance(part, str) and _model_of(annotation) is None:
+            tagged = [m for m in members if part in _literal_tags(m)]
+            if tagged:
+                annotation = tagged[0]
+                continue
+        out.append(part)
+        annotation, _ = _resolve(annotation, part)
+    return tuple(out)
+
+
+def _literal_tags(model: type[BaseModel]) -> tuple[Any, ...]:
+    field = model.model_fields.get("method")
+    return typing.get_args(field.annotation) if field is not None else ()
+
+
+def _walk(loc: Loc) -> list[tuple[Any, str | None]]:
+    """Return (annotation, title) for each step of loc, resolving unions by the input's tag."""
+    steps: list[tuple[Any, str | None]] = []
+    annotation: Any = Consortium
+    for part in loc:
+        if isinstance(part, str) and _model_of(annotation) is None and _union_members(annotation):
+            # a field inside a discriminated union: any member that has the field will do
+            for member in _union_members(annotation):
+                if part in member.model_fields:
+                    annotation = member
+                    break
+        annotation, title = _resolve(annotation, part)
+        steps.append((annotation, title))
+    return steps
+
+
+def _label_path(loc: Loc) -> str:
+    """Return the Chinese label path, e.g. "成员单位第3项.统一社会信用代码"."""
+    out = ""
+    for part, (_, title) in zip(loc, _walk(loc)):
+        if isinstance(part, int):
+            out += f"第{part + 1}项"
+        else:
+            out += ("." if out else "") + (title or str(part))
+    return out or "输入"
+
+
+def _field_description(loc: Loc) -> str | None:
+    """Return the model's description of the field at loc, used as a hint for format errors."""
+    if not loc or isinstance(loc[-1], int):
+        return None
+    steps = _walk(loc[:-1])
+    parent = steps[-1][0] if steps else Consortium
+    for model in [_model_of(parent), *_union_members(parent)]:
+        if model is not None and loc[-1] in model.model_fields:
+            return model.model_fields[str(loc[-1])].description
+    return None

@@ -1,0 +1,82 @@
+"""Write a run's documents and its manifest.json: all or nothing, never silently overwriting."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from docgen.errors import OutputExistsError
+
+__all__ = ["MANIFEST", "Document", "manifest", "write_documents"]
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One produced file: its kind (agreement, plan, …), file name, bytes and provenance."""
+
+    kind: str
+    filename: str
+    data: bytes
+    template: str = ""
+    clauses: dict[str, str] = field(default_factory=dict)
+
+
+def sha256(data: bytes) -> str:
+    """Return the hex SHA-256 of data."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def manifest(documents: list[Document], input_sha256: str) -> dict[str, object]:
+    """Return the manifest of a run: the input's hash and, per document, kind, path, hash, sources."""
+    return {
+        "input_sha256": input_sha256,
+        "documents": [
+            {"kind": d.kind, "path": d.filename, "sha256": sha256(d.data), "template": d.template,
+             "clauses": dict(sorted(d.clauses.items()))}
+            for d in documents
+        ],
+    }
+
+
+def write_documents(out_dir: Path, documents: list[Document], input_sha256: str, *,
+                    overwrite: bool = False) -> Path:
+    """Write the documents and manifest.json into out_dir and return the manifest's path.
+
+    Raise OutputExistsError, writing nothing, if any target exists and overwrite is False. Files are
+    first written to a staging folder beside out_dir and then moved into place, so an interrupted run
+    leaves either the complete set or nothing new.
+    """
+    out_dir = Path(out_dir)
+    names = [d.filename for d in documents] + [MANIFEST]
+    if len(set(names)) != len(names):
+        raise ValueError(f"文件名重复：{names}")
+    existing = [name for name in names if (out_dir / name).exists()]
+    if existing and not overwrite:
+        raise OutputExistsError(
+            f"输出目录 {out_dir} 中已有以下文件，未做任何写入（如需覆盖请使用 --force）：" + "、".join(existing)
+        )
+    text = json.dumps(manifest(documents, input_sha256), ensure_ascii=False, indent=2) + "\n"
+    contents = [(d.filename, d.data) for d in documents] + [(MANIFEST, text.encode("utf-8"))]
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        for name, data in contents:
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            (staging / name).write_bytes(data)
+        if not out_dir.exists():
+            os.replace(staging, out_dir)  # the whole folder appears at once
+            return out_dir / MANIFEST
+        for name, _ in contents:
+            target = out_dir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return out_dir / MANIFEST

@@ -1,0 +1,115 @@
+"""The one adapter to Jinja and docxtpl: a sandboxed strict environment and deterministic .docx bytes.
+
+One Jinja environment serves the clause texts and the Word templates, with the same filters, the same
+sandbox and StrictUndefined. Autoescaping is chosen by template name: clause texts (names ending in
+``.txt``) produce plain text, which stays plain in the document outline; Word XML (docxtpl compiles
+it with ``from_string``, so it has no name) is always escaped, which keeps a user's ``<`` or ``&`` from
+being read as markup and silently truncating the text.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from docgen.errors import TemplateError
+from docgen.formatting import FILTERS
+
+__all__ = ["compile_text", "environment", "render_docx", "render_expression"]
+
+# Zip entries get this timestamp so the same input always gives the same bytes (the zip format's
+# earliest date; docxtpl would stamp the current time).
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def _autoescape(template_name: str | None) -> bool:
+    return not (template_name or "").endswith(".txt")
+
+
+@lru_cache(maxsize=1)
+def environment() -> SandboxedEnvironment:
+    """Return the process-wide sandboxed, strict Jinja environment with docgen's filters."""
+    env = SandboxedEnvironment(
+        undefined=jinja2.StrictUndefined,
+        autoescape=_autoescape,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+@lru_cache(maxsize=4096)
+def compile_text(source: str, name: str) -> jinja2.Template:
+    """Return the compiled plain-text template; name should end in .txt and identify the clause."""
+    env = environment()
+    try:
+        code = env.compile(source, name=name, filename=name)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{name} 第{exc.lineno}行 Jinja 语法错误：{exc.message}") from None
+    return env.template_class.from_code(env, code, env.make_globals(None), None)
+
+
+def render_text(source: str, name: str, context: Mapping[str, Any]) -> str:
+    """Return source rendered as plain text; raise TemplateError naming the clause on any failure."""
+    try:
+        return compile_text(source, name).render(context)
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"{name}：使用了不存在的变量或字段（{exc.message}）") from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"{name}：{exc}") from None
+
+
+def render_expression(expression: str, name: str, context: Mapping[str, Any]) -> Any:
+    """Return the value of a Jinja expression (a clause's ``when`` or ``select``)."""
+    try:
+        return environment().compile_expression(expression, undefined_to_none=False)(**context)
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"{name}：表达式“{expression}”使用了不存在的字段（{exc.message}）") from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"{name}：表达式“{expression}”有误（{exc}）") from None
+
+
+def render_docx(template: Path, context: Mapping[str, Any], *,
+                properties: Mapping[str, str] | None = None) -> bytes:
+    """Return the .docx bytes of template rendered with context; same input, same bytes.
+
+    properties sets core document properties (title, author, subject, keywords) after rendering,
+    so their values never pass through XML escaping twice.
+    """
+    from docxtpl import DocxTemplate  # imported here: docxtpl pulls in lxml and python-docx
+
+    try:
+        document = DocxTemplate(str(template))
+        # autoescape=False: docxtpl would otherwise overwrite the environment's own per-name choice
+        document.render(dict(context), jinja_env=environment(), autoescape=False)
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"模板 {template.name}：使用了不存在的变量（{exc.message}）") from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"模板 {template.name}：{exc}") from None
+    for key, value in (properties or {}).items():
+        setattr(document.docx.core_properties, key, value)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return _normalise_zip(buffer.getvalue())
+
+
+def _normalise_zip(data: bytes) -> bytes:
+    """Return the zip rewritten with fixed timestamps and attributes, entries in their original order."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_EPOCH)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            entry.create_system = 0
+            dst.writestr(entry, src.read(info.filename))
+    return out.getvalue()

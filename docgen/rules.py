@@ -1,0 +1,337 @@
+"""Guideline and consistency checks: one small function per rule, collected in one registry.
+
+``check(consortium)`` runs every rule and returns the findings. A finding with severity ``error`` blocks
+drafting; a ``warning`` is printed but does not. Where the guideline says 原则上 (as a rule), the input
+may record a justified exception (``exceptions: [{code, reason}]``): the finding is then kept as a
+warning that quotes the reason, so the reviewer still sees it. Only the codes in ``WAIVABLE`` can be
+excepted; an exception for any other code is itself an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Callable, Iterable, Iterator, Literal
+
+from docgen.formatting import yuan
+from docgen.models import FUNDING_SOURCES, MECHANISM_LABELS, Arbitration, Consortium
+
+__all__ = ["Finding", "INDUSTRIES", "QINGDAO_DISTRICTS", "RULES", "WAIVABLE", "check", "has_errors"]
+
+Severity = Literal["error", "warning"]
+
+INDUSTRIES: tuple[str, ...] = (
+    "新一代信息技术", "人工智能", "生命健康", "智能网联新能源汽车", "低空经济", "绿色能源",
+    "智能装备", "智能家电", "高端化工与新材料", "现代轻工", "未来产业",
+)
+QINGDAO_DISTRICTS: tuple[str, ...] = (
+    "市南区", "市北区", "李沧区", "崂山区", "城阳区", "黄岛区", "西海岸新区", "即墨区",
+    "胶州市", "平度市", "莱西市",
+)
+ACADEMIC_KINDS = ("高等院校", "科研院所")
+MAX_TERM_YEARS = 3
+
+# Rules the guideline states as 原则上 (as a rule): a recorded reason turns the error into a warning.
+WAIVABLE: dict[str, str] = {
+    "TOO_FEW_ENTERPRISES": "指引 三（二）原则上不少于3家上下游企业",
+    "TOO_FEW_ACADEMIC": "指引 三（二）原则上不少于2家高校院所",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result of a check: stable code, severity, Chinese message, the clause it enforces, the field."""
+
+    code: str
+    severity: Severity
+    message: str
+    source: str  # the guideline clause or statute enforced, e.g. "指引 三（二）"
+    path: str    # English field path, e.g. "members[2].kind"
+
+    def __str__(self) -> str:
+        level = "错误" if self.severity == "error" else "提示"
+        return f"[{level}] {self.code} {self.message}（{self.source}；字段 {self.path}）"
+
+    def as_dict(self) -> dict[str, str]:
+        """Return the finding as a plain dict (the --json output)."""
+        return {"code": self.code, "severity": self.severity, "message": self.message,
+                "source": self.source, "path": self.path}
+
+
+Rule = Callable[[Consortium], Iterable[Finding]]
+RULES: list[Rule] = []
+
+
+def _rule(fn: Rule) -> Rule:
+    RULES.append(fn)
+    return fn
+
+
+def _error(code: str, message: str, source: str, path: str) -> Finding:
+    return Finding(code, "error", message, source, path)
+
+
+def _warning(code: str, message: str, source: str, path: str) -> Finding:
+    return Finding(code, "warning", message, source, path)
+
+
+def check(consortium: Consortium) -> list[Finding]:
+    """Return every finding for the consortium, errors first, each group in rule order."""
+    findings = [finding for rule in RULES for finding in rule(consortium)]
+    reasons = {e.code: e.reason for e in consortium.exceptions if e.code in WAIVABLE}
+    findings = [
+        replace(f, severity="warning", message=f"{f.message}；已说明例外理由：{reasons[f.code]}")
+        if f.code in reasons and f.severity == "error" else f
+        for f in findings
+    ]
+    return sorted(findings, key=lambda f: f.severity != "error")
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    """Return True if any finding is an error."""
+    return any(f.severity == "error" for f in findings)
+
+
+def _party_codes(c: Consortium) -> set[str]:
+    return {u.credit_code for u in c.units}
+
+
+# --- composition (指引 三（二）、四（一）) -------------------------------------------------------
+
+@_rule
+def lead_is_enterprise(c: Consortium) -> Iterator[Finding]:
+    if c.lead.kind != "企业":
+        yield _error("LEAD_NOT_ENTERPRISE", f"牵头单位应为企业，当前为“{c.lead.kind}”",
+                     "指引 四（一）1", "lead.kind")
+
+
+@_rule
+def lead_in_qingdao(c: Consortium) -> Iterator[Finding]:
+    district = c.lead.district.removeprefix("山东省").removeprefix("青岛市").removeprefix("青岛")
+    if district not in QINGDAO_DISTRICTS:
+        yield _error("LEAD_NOT_IN_QINGDAO",
+                     f"牵头单位须在青岛市独立注册，注册所在区（市）“{c.lead.district}”不在青岛市辖区内"
+                     f"（应为{'、'.join(QINGDAO_DISTRICTS)}之一）",
+                     "指引 四（一）1", "lead.district")
+
+
+@_rule
+def enough_enterprises(c: Consortium) -> Iterator[Finding]:
+    count = sum(1 for u in c.members if u.kind == "企业")
+    if count < 3:
+        yield _error("TOO_FEW_ENTERPRISES",
+                     f"除牵头单位外的产业链上下游企业原则上不少于3家，当前为{count}家",
+                     "指引 三（二）", "members")
+
+
+@_rule
+def enough_academics(c: Consortium) -> Iterator[Finding]:
+    count = sum(1 for u in c.members if u.kind in ACADEMIC_KINDS)
+    if count < 2:
+        yield _error("TOO_FEW_ACADEMIC", f"相关领域高校院所原则上不少于2家，当前为{count}家",
+                     "指引 三（二）", "members")
+
+
+@_rule
+def unique_units(c: Consortium) -> Iterator[Finding]:
+    for field, label, code in (("credit_code", "统一社会信用代码", "DUPLICATE_CREDIT_CODE"),
+                               ("name", "单位名称", "DUPLICATE_NAME")):
+        counts = Counter(getattr(u, field) for u in c.units)
+        for index, unit in enumerate(c.members):
+            value = getattr(unit, field)
+            if counts[value] > 1:
+                yield _error(code, f"{label}“{value}”出现{counts[value]}次，各单位应各不相同",
+                             "指引 三（三）", f"members[{index}].{field}")
+                counts[value] = 0  # report each duplicated value once
+
+
+# --- field (指引 二) --------------------------------------------------------------------------
+
+@_rule
+def industry_in_system(c: Consortium) -> Iterator[Finding]:
+    if c.industry not in INDUSTRIES:
+        yield _error("INDUSTRY_NOT_10P1",
+                     f"产业领域“{c.industry}”不属于青岛市“10+1”创新型产业体系（应为{'、'.join(INDUSTRIES)}之一）",
+                     "指引 二", "industry")
+    elif c.industry == "未来产业" and not (c.future_field or "").strip():
+        yield _error("FUTURE_FIELD_MISSING", "产业领域为“未来产业”时应写明具体方向，如“深海开发”",
+                     "指引 二", "future_field")
+
+
+# --- organisation and mechanisms (指引 三（三）、三（四）、五（四）) ----------------------------
+
+@_rule
+def mechanisms_complete(c: Consortium) -> Iterator[Finding]:
+    for name, label in MECHANISM_LABELS.items():
+        if not getattr(c.mechanisms, name).strip():
+            yield _error("MECHANISM_MISSING", f"未约定{label}", "指引 三（四）", f"mechanisms.{name}")
+
+
+@_rule
+def head_named(c: Consortium) -> Iterator[Finding]:
+    if c.head is None:
+        yield _error("HEAD_MISSING", "未明确创新联合体负责人", "指引 三（三）", "head")
+    elif c.head.unit not in _party_codes(c):
+        yield _error("HEAD_UNIT_UNKNOWN", "负责人所在单位不是联合体成员", "指引 三（三）", "head.unit")
+    elif c.head.unit != c.lead.credit_code:
+        yield _warning("HEAD_NOT_FROM_LEAD", "负责人原则上由牵头单位选聘，当前负责人不在牵头单位任职",
+                       "指引 三（三）", "head.unit")
+
+
+@_rule
+def chief_expert_named(c: Consortium) -> Iterator[Finding]:
+    if c.chief_expert is None:
+        yield _error("CHIEF_EXPERT_MISSING", "未选聘首席专家", "指引 五（四）", "chief_expert")
+    elif c.chief_expert.unit not in _party_codes(c):
+        yield _warning("CHIEF_EXPERT_EXTERNAL", "首席专家所在单位不是联合体成员，请在协议中写明其聘任关系",
+                       "指引 五（四）", "chief_expert.unit")
+
+
+# --- term and dates (指引 五（六）) ---------------------------------------------------------------
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+@_rule
+def term_valid(c: Consortium) -> Iterator[Finding]:
+    if c.term_end <= c.term_start:
+        yield _error("TERM_END_BEFORE_START", "建设期结束日期应晚于开始日期", "指引 五（六）", "term_end")
+    elif c.term_end >= _add_years(c.term_start, MAX_TERM_YEARS):
+        yield _error("TERM_TOO_LONG",
+                     f"建设期自{c.term_start}至{c.term_end}，超过备案有效期{MAX_TERM_YEARS}年",
+                     "指引 五（六）", "term_end")
+
+
+@_rule
+def signing_before_start(c: Consortium) -> Iterator[Finding]:
+    if c.signing_date > c.term_start:
+        yield _error("SIGNING_AFTER_START", "签订日期晚于建设期开始日期，协议应在建设期开始前签订",
+                     "指引 五（三）", "signing_date")
+
+
+# --- tasks (指引 三（三）) ----------------------------------------------------------------------
+
+@_rule
+def tasks_consistent(c: Consortium) -> Iterator[Finding]:
+    parties = _party_codes(c)
+    seen: set[str] = set()
+    for i, task in enumerate(c.tasks):
+        where = f"tasks[{i}]"
+        if task.id in seen:
+            yield _error("TASK_ID_DUPLICATE", f"任务编号“{task.id}”重复", "指引 三（三）", f"{where}.id")
+        seen.add(task.id)
+        if task.owner not in parties:
+            yield _error("TASK_OWNER_NOT_MEMBER", f"任务{task.id}的承担单位（{task.owner}）不是联合体成员",
+                         "指引 三（三）", f"{where}.owner")
+        for j, code in enumerate(task.participants):
+            if code not in parties:
+                yield _error("TASK_PARTICIPANT_NOT_MEMBER",
+                             f"任务{task.id}的参与单位（{code}）不是联合体成员", "指引 三（三）",
+                             f"{where}.participants[{j}]")
+        if task.end < task.start:
+            yield _error("TASK_DATES_INVALID", f"任务{task.id}的结束日期早于开始日期", "指引 三（五）",
+                         f"{where}.end")
+        elif task.start < c.term_start or task.end > c.term_end:
+            yield _error("TASK_OUTSIDE_TERM", f"任务{task.id}的起止时间超出建设期", "指引 三（五）",
+                         f"{where}.start")
+
+
+@_rule
+def every_member_has_task(c: Consortium) -> Iterator[Finding]:
+    involved = {t.owner for t in c.tasks} | {p for t in c.tasks for p in t.participants}
+    for index, unit in enumerate(c.units):
+        if unit.credit_code not in involved:
+            path = "lead" if index == 0 else f"members[{index - 1}]"
+            yield _error("MEMBER_WITHOUT_TASK", f"{unit.name}未承担或参与任何攻关任务", "指引 三（三）", path)
+
+
+# --- benefit sharing (指引 五（三）) -----------------------------------------------------------
+
+@_rule
+def shares_total_100(c: Consortium) -> Iterator[Finding]:
+    if c.benefit.method != "fixed_shares":
+        if c.benefit.shares:
+            yield _warning("SHARES_IGNORED", "收益分配方式不是按约定比例，所填分配比例不会写入协议",
+                           "指引 五（三）", "benefit.shares")
+        return
+    total = sum((s.percent for s in c.benefit.shares), Decimal(0))
+    if total != 100:
+        yield _error("SHARES_NOT_100", f"约定收益分配比例合计应为100%，当前为{total.normalize():f}%",
+                     "指引 五（三）", "benefit.shares")
+    parties = _party_codes(c)
+    counts = Counter(s.unit for s in c.benefit.shares)
+    for i, share in enumerate(c.benefit.shares):
+        if share.unit not in parties:
+            yield _error("SHARE_UNIT_UNKNOWN", f"分配比例所列单位（{share.unit}）不是联合体成员",
+                         "指引 五（三）", f"benefit.shares[{i}].unit")
+        elif counts[share.unit] > 1:
+            yield _error("SHARE_UNIT_DUPLICATE", f"单位（{share.unit}）的分配比例重复列示",
+                         "指引 五（三）", f"benefit.shares[{i}].unit")
+
+
+# --- funding (指引 三（五）、三（六）) --------------------------------------------------------------
+
+@_rule
+def funding_consistent(c: Consortium) -> Iterator[Finding]:
+    parties = _party_codes(c)
+    years = range(c.term_start.year, c.term_end.year + 1)
+    for i, line in enumerate(c.funding):
+        if line.unit not in parties:
+            yield _error("FUNDING_UNIT_UNKNOWN", f"经费投入计划所列单位（{line.unit}）不是联合体成员",
+                         "指引 三（六）", f"funding[{i}].unit")
+        if line.year not in years:
+            yield _error("FUNDING_OUTSIDE_TERM", f"经费投入年度{line.year}不在建设期内", "指引 三（五）",
+                         f"funding[{i}].year")
+    for source in FUNDING_SOURCES:
+        planned = sum((f.amount for f in c.funding if f.source == source), Decimal(0))
+        budgeted = sum((b.amount for t in c.tasks for b in t.budget if b.source == source), Decimal(0))
+        if planned != budgeted:
+            yield _error("FUNDING_TOTAL_MISMATCH",
+                         f"{source}：经费投入计划合计{yuan(planned)}，攻关任务经费合计{yuan(budgeted)}，两者应相等",
+                         "指引 三（五）", "funding")
+    for index, unit in enumerate(c.units):
+        own = sum((f.amount for f in c.funding if f.unit == unit.credit_code and f.source == "自筹资金"),
+                  Decimal(0))
+        if own != unit.resources.cash:
+            path = "lead" if index == 0 else f"members[{index - 1}]"
+            yield _error("FUNDING_UNIT_CASH_MISMATCH",
+                         f"{unit.name}承诺自筹资金{yuan(unit.resources.cash)}，经费投入计划中其自筹资金合计"
+                         f"{yuan(own)}，两者应相等", "指引 三（六）", f"{path}.resources.cash")
+
+
+# --- dispute resolution (仲裁法第十六条、第十八条) ---------------------------------------------------
+
+_SEPARATORS = ("或", "、", "和", "及", "与", "/", "／", ",", "，", ";", "；")
+
+
+@_rule
+def one_arbitration_commission(c: Consortium) -> Iterator[Finding]:
+    if not isinstance(c.dispute, Arbitration):
+        return
+    name = c.dispute.commission
+    named = name.count("仲裁委员会") + name.count("仲裁中心") + name.count("仲裁院")
+    if "法院" in name:
+        yield _error("ARBITRATION_COMMISSION_INVALID",
+                     f"仲裁条款不得同时约定向法院起诉（“{name}”），或裁或诉的约定无效",
+                     "《仲裁法》司法解释第七条", "dispute.commission")
+    elif named != 1 or any(sep in name for sep in _SEPARATORS):
+        yield _error("ARBITRATION_COMMISSION_INVALID",
+                     f"仲裁条款应选定唯一一个仲裁机构，当前为“{name}”",
+                     "《仲裁法》第十六条、第十八条", "dispute.commission")
+
+
+# --- exceptions ---------------------------------------------------------------------------------
+
+@_rule
+def exceptions_waivable(c: Consortium) -> Iterator[Finding]:
+    for i, exception in enumerate(c.exceptions):
+        if exception.code not in WAIVABLE:
+            yield _error("EXCEPTION_NOT_WAIVABLE",
+                         f"规则 {exception.code} 不允许例外；可说明理由的规则为：{'、'.join(WAIVABLE)}",
+                         "指引 三（二）", f"exceptions[{i}].code")

@@ -1,0 +1,569 @@
+"""Build the docxtpl Word templates under templates/ from code, reproducibly.
+
+Run from the repository root::
+
+    .venv/bin/python templates/build_templates.py
+
+It writes ``templates/zh_CN/formation_agreement.docx``: the 组建协议 (formation agreement)
+of an innovation consortium. The template is one section (docxtpl renders footnotes once
+per section), A4 with GB/T 9704 margins, and every piece of formatting lives in named
+"DG …" styles so a legal team can restyle it in Word without touching this script.
+
+The template reads one context variable, ``doc``; its shape is documented in
+``FORMATION_AGREEMENT_CONTEXT`` below. Rendering must use a SandboxedEnvironment with
+StrictUndefined and autoescape on (see docgen/render.py).
+
+The output is byte-stable: fixed core properties, no thumbnail, fixed zip timestamps.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+from docx.styles.style import BaseStyle
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+HERE = Path(__file__).resolve().parent
+FORMATION_AGREEMENT = HERE / "zh_CN" / "formation_agreement.docx"
+
+FORMATION_AGREEMENT_CONTEXT = """
+doc.title, doc.number ("" omits the line), doc.draft (bool), doc.signing_place, doc.signing_date
+doc.parties[]: designation, role ("牵头单位"/"成员单位"), name, credit_code, address,
+               legal_representative, contact_name, contact_phone, contact_email
+doc.recitals[]: str
+doc.chapters[]: heading, articles[]: number, title, paragraphs[] (>= 1)
+doc.annexes.members: title, rows[]: no, name, credit_code, kind, chain_position, role
+doc.annexes.tasks: title, rows[]: id, title, owner, participants, period, deliverables, budget; total
+doc.annexes.funding: title, rows[]: unit, self, fiscal, social, other, total; total_row (same keys)
+doc.annexes.background_ip: title, rows[] (may be empty): no, unit, title, kind, number
+doc.signatures[]: designation, role, name
+doc.signature_heading
+"""
+
+# --- fonts and sizes (GB/T 9704 names; 号 sizes in points) -------------------------------
+LATIN = "Times New Roman"
+FANGSONG = "仿宋"
+HEITI = "黑体"
+SONGTI = "宋体"
+XIAOBIAOSONG = "方正小标宋简体"
+SIZE_2 = Pt(22)  # 二号
+SIZE_3 = Pt(16)  # 三号
+SIZE_4 = Pt(14)  # 四号
+SIZE_5 = Pt(10.5)  # 五号
+BODY_LINE = Pt(26)  # fixed line pitch for 14pt body text
+
+# --- page (A4, GB/T 9704 margins) -------------------------------------------------------
+PAGE_W, PAGE_H = Mm(210), Mm(297)
+MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = Mm(37), Mm(35), Mm(28), Mm(26)
+TEXT_WIDTH_MM = 210 - 28 - 26  # 156 mm
+
+STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+FIXED_TIME = datetime(2025, 1, 1, 0, 0, 0)
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+# =========================================================================================
+# styles
+# =========================================================================================
+def _set_fonts(rPr, east_asia: str, latin: str = LATIN) -> None:
+    """Set explicit w:rFonts on *rPr*, dropping theme fonts (which would override them)."""
+    rFonts = rPr.get_or_add_rFonts()
+    for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+        rFonts.attrib.pop(qn(f"w:{attr}"), None)
+    rFonts.set(qn("w:ascii"), latin)
+    rFonts.set(qn("w:hAnsi"), latin)
+    rFonts.set(qn("w:eastAsia"), east_asia)
+    rFonts.set(qn("w:cs"), latin)
+
+
+def _set_indent_chars(pPr, chars: int, size: Pt) -> None:
+    """Set a first-line indent of *chars* characters (w:firstLineChars, with a twips fallback)."""
+    ind = pPr.get_or_add_ind()
+    for attr in ("hanging", "hangingChars"):
+        ind.attrib.pop(qn(f"w:{attr}"), None)
+    ind.set(qn("w:firstLineChars"), str(chars * 100))
+    ind.set(qn("w:firstLine"), str(int(chars * size.pt * 20)))
+
+
+def _set_doc_defaults(doc: DocumentObject) -> None:
+    """Make 仿宋 / Times New Roman / zh-CN the document defaults and neutralise theme fonts."""
+    styles = doc.styles.element
+    rPr = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _set_fonts(rPr, FANGSONG)
+    rPr.find(qn("w:sz")).set(qn("w:val"), str(int(SIZE_4.pt * 2)))
+    rPr.find(qn("w:szCs")).set(qn("w:val"), str(int(SIZE_4.pt * 2)))
+    lang = rPr.find(qn("w:lang"))
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    spacing = styles.find(qn("w:docDefaults")).find(qn("w:pPrDefault")).find(qn("w:pPr"))
+    spacing = spacing.find(qn("w:spacing"))
+    spacing.set(qn("w:after"), "0")
+    spacing.set(qn("w:line"), "240")
+    spacing.set(qn("w:lineRule"), "auto")
+    # Theme fonts resolve through themeFontLang; ja-JP is what put CJK text in MS Mincho.
+    for rFonts in styles.iter(qn("w:rFonts")):
+        for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+            rFonts.attrib.pop(qn(f"w:{attr}"), None)
+    settings = doc.settings.element
+    theme_lang = settings.find(qn("w:themeFontLang"))
+    if theme_lang is not None:
+        theme_lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def _style_fonts(style: BaseStyle, east_asia: str, size: Pt | None = None,
+                 bold: bool | None = None) -> None:
+    """Set the fonts (and optionally size and bold) of *style*."""
+    _set_fonts(style.element.get_or_add_rPr(), east_asia)
+    if size is not None:
+        style.font.size = size
+    if bold is not None:
+        style.font.bold = bold
+
+
+def _paragraph_style(
+    doc: DocumentObject,
+    name: str,
+    *,
+    base: str = "Normal",
+    east_asia: str = FANGSONG,
+    size: Pt = SIZE_4,
+    bold: bool = False,
+    align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.JUSTIFY,
+    line_exact: Pt | None = BODY_LINE,
+    indent_chars: int = 0,
+    space_before: Pt = Pt(0),
+    space_after: Pt = Pt(0),
+    keep_with_next: bool = False,
+    page_break_before: bool = False,
+):
+    """Return a new paragraph style *name* with every property set explicitly."""
+    style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = doc.styles[base]
+    style.next_paragraph_style = style
+    style.quick_style = True
+    _style_fonts(style, east_asia, size, bold)
+    pf = style.paragraph_format
+    pf.alignment = align
+    if line_exact is None:
+        pf.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    else:
+        pf.line_spacing = line_exact
+        pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    pf.space_before = space_before
+    pf.space_after = space_after
+    pf.keep_with_next = keep_with_next
+    pf.page_break_before = page_break_before
+    pf.widow_control = True
+    # Always write the indent: a derived style must override an inherited firstLineChars.
+    _set_indent_chars(style.element.get_or_add_pPr(), indent_chars, size)
+    return style
+
+
+def _build_styles(doc: DocumentObject) -> None:
+    """Define the document defaults and the DG styles."""
+    _set_doc_defaults(doc)
+    styles = doc.styles
+
+    _style_fonts(styles["Normal"], FANGSONG, SIZE_4)
+    _style_fonts(styles["Header"], FANGSONG, Pt(12))
+    styles["Header"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _style_fonts(styles["Footer"], SONGTI, SIZE_4)  # page number: 4号 宋体
+    styles["Footer"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for name in ("Default Paragraph Font", "Normal Table", "No List", "Table Grid"):
+        if name in [s.name for s in styles]:
+            _set_fonts(styles[name].element.get_or_add_rPr(), FANGSONG)
+
+    _paragraph_style(doc, "DG Title", east_asia=XIAOBIAOSONG, size=SIZE_2,
+                     align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=Pt(36),
+                     space_after=Pt(18), keep_with_next=True)
+    _paragraph_style(doc, "DG Cover", size=SIZE_3, align=WD_ALIGN_PARAGRAPH.CENTER,
+                     line_exact=Pt(32))
+    _paragraph_style(doc, "DG Chapter", east_asia=HEITI, size=SIZE_3,
+                     align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=Pt(30),
+                     space_before=Pt(12), space_after=Pt(6), keep_with_next=True)
+    _paragraph_style(doc, "DG Body", indent_chars=2)
+    _paragraph_style(doc, "DG Party", base="DG Body", align=WD_ALIGN_PARAGRAPH.LEFT)
+    _paragraph_style(doc, "DG Signature", align=WD_ALIGN_PARAGRAPH.LEFT)
+    _paragraph_style(doc, "DG Annex Title", east_asia=HEITI, size=SIZE_3,
+                     align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=Pt(30),
+                     space_after=Pt(12), keep_with_next=True, page_break_before=True)
+    _paragraph_style(doc, "DG Table", size=SIZE_5, align=WD_ALIGN_PARAGRAPH.LEFT,
+                     line_exact=None)
+    _paragraph_style(doc, "DG Table Header", base="DG Table", east_asia=HEITI, size=SIZE_5,
+                     align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=None)
+    _paragraph_style(doc, "DG Table Number", base="DG Table", size=SIZE_5,
+                     align=WD_ALIGN_PARAGRAPH.RIGHT, line_exact=None)
+    _paragraph_style(doc, "DG Table Center", base="DG Table", size=SIZE_5,
+                     align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=None)
+
+    heading = styles.add_style("DG Article Heading", WD_STYLE_TYPE.CHARACTER)
+    heading.base_style = styles["Default Paragraph Font"]
+    heading.quick_style = True
+    _style_fonts(heading, HEITI, bold=True)
+
+
+# =========================================================================================
+# page setup, header, footer, properties
+# =========================================================================================
+def _setup_page(doc: DocumentObject) -> None:
+    """A4 portrait, GB/T 9704 margins, one section."""
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = PAGE_W, PAGE_H
+    section.top_margin, section.bottom_margin = MARGIN_TOP, MARGIN_BOTTOM
+    section.left_margin, section.right_margin = MARGIN_LEFT, MARGIN_RIGHT
+    section.gutter = Mm(0)
+    section.header_distance = Mm(15)
+    # GB/T 9704: page number 7 mm below the text block (35 - 7 - ~6 mm line height).
+    section.footer_distance = Mm(22)
+
+
+def _add_field(paragraph: Paragraph, instr: str, placeholder: str) -> None:
+    """Append a complex field (fldChar begin / instrText / separate / result / end)."""
+    def fld(kind: str):
+        run = paragraph.add_run()
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        run._r.append(el)
+
+    fld("begin")
+    instr_run = paragraph.add_run()
+    instr_el = OxmlElement("w:instrText")
+    instr_el.set(qn("xml:space"), "preserve")
+    instr_el.text = f" {instr} "
+    instr_run._r.append(instr_el)
+    fld("separate")
+    paragraph.add_run(placeholder)
+    fld("end")
+
+
+def _build_header_footer(doc: DocumentObject) -> None:
+    """Header: draft mark (only when doc.draft). Footer: centred '— PAGE —'."""
+    section = doc.sections[0]
+    header = section.header
+    header.is_linked_to_previous = False
+    hp = header.paragraphs[0]
+    hp.style = doc.styles["Header"]
+    run = hp.add_run("{% if doc.draft %}草稿 · 仅供审阅，不得签署{% endif %}")
+    run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+    run.font.bold = True
+
+    footer = section.footer
+    footer.is_linked_to_previous = False
+    fp = footer.paragraphs[0]
+    fp.style = doc.styles["Footer"]
+    fp.add_run("— ")
+    _add_field(fp, "PAGE", "1")
+    fp.add_run(" —")
+
+
+def _set_properties(doc: DocumentObject) -> None:
+    """Fixed core properties, so rebuilding gives the same bytes."""
+    cp = doc.core_properties
+    cp.title = "创新联合体组建协议模板"
+    cp.author = "docgen"
+    cp.last_modified_by = "docgen"
+    cp.comments = ""
+    cp.subject = ""
+    cp.keywords = ""
+    cp.category = ""
+    cp.created = FIXED_TIME
+    cp.modified = FIXED_TIME
+    cp.last_printed = FIXED_TIME
+    cp.revision = 1
+
+
+def _drop_default_template_parts(doc: DocumentObject) -> None:
+    """Drop python-docx's thumbnail, Word-2010 stylesWithEffects and customXml parts."""
+    package_rels = doc.part.package.rels
+    for rId, rel in list(package_rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            package_rels.pop(rId)
+    drop = {STYLES_WITH_EFFECTS, RT.CUSTOM_XML}
+    for rId, rel in list(doc.part.rels.items()):
+        if rel.reltype in drop:
+            doc.part.rels.pop(rId)
+
+
+# =========================================================================================
+# body helpers
+# =========================================================================================
+def _p(doc: DocumentObject, text: str = "", style: str = "DG Body", **fmt) -> Paragraph:
+    """Return a new body paragraph with *text* in *style*; *fmt* sets direct formatting."""
+    paragraph = doc.add_paragraph(style=style)
+    if text:
+        paragraph.add_run(text)
+    pf = paragraph.paragraph_format
+    for key, value in fmt.items():
+        setattr(pf, key, value)
+    return paragraph
+
+
+def _tag(doc: DocumentObject, tag: str) -> Paragraph:
+    """Return a paragraph holding only a docxtpl paragraph tag ({%p … %}); it is removed."""
+    return _p(doc, tag, style="Normal")
+
+
+def _no_indent(paragraph: Paragraph) -> None:
+    """Override the style's first-line indent on one paragraph."""
+    _set_indent_chars(paragraph._p.get_or_add_pPr(), 0, SIZE_4)
+
+
+def _table(doc: DocumentObject, widths_mm: list[float], rows: int) -> Table:
+    """Return a full-width fixed-layout bordered table with a repeating header row."""
+    assert abs(sum(widths_mm) - TEXT_WIDTH_MM) < 0.01, widths_mm
+    table = doc.add_table(rows=rows, cols=len(widths_mm))
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    tblPr = table._tbl.tblPr
+    tblW = tblPr.find(qn("w:tblW"))
+    if tblW is None:
+        tblW = OxmlElement("w:tblW")
+        tblPr.append(tblW)
+    tblW.set(qn("w:type"), "dxa")
+    tblW.set(qn("w:w"), str(int(sum(Mm(w).twips for w in widths_mm))))
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), "single")
+        el.set(qn("w:sz"), "4")
+        el.set(qn("w:space"), "0")
+        el.set(qn("w:color"), "auto")
+        borders.append(el)
+    # schema order: … tblW, jc, tblCellSpacing, tblInd, tblBorders, shd, tblLayout …
+    anchor = tblPr.find(qn("w:jc"))
+    (anchor if anchor is not None else tblW).addnext(borders)
+    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths_mm):
+        col.set(qn("w:w"), str(Mm(width).twips))
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_mm):
+            cell.width = Mm(width)
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            cell.paragraphs[0].style = doc.styles["DG Table"]
+        trPr = row._tr.get_or_add_trPr()
+        trPr.append(OxmlElement("w:cantSplit"))
+    header_trPr = table.rows[0]._tr.get_or_add_trPr()
+    header_trPr.append(OxmlElement("w:tblHeader"))
+    return table
+
+
+def _fill_row(doc: DocumentObject, row, texts: list[str], styles: list[str],
+              bold: bool = False) -> None:
+    """Write one run per cell with the given paragraph styles."""
+    for cell, text, style in zip(row.cells, texts, styles):
+        paragraph = cell.paragraphs[0]
+        paragraph.style = doc.styles[style]
+        if text:
+            run = paragraph.add_run(text)
+            if bold:
+                run.bold = True
+
+
+def _loop_table(doc: DocumentObject, widths: list[float], headers: list[str],
+                loop: str, cells: list[str], cell_styles: list[str],
+                extra_rows: int = 0) -> Table:
+    """Return a table: header row, {%tr for %} row, data row, {%tr endfor %} row, extras."""
+    table = _table(doc, widths, 4 + extra_rows)
+    _fill_row(doc, table.rows[0], headers, ["DG Table Header"] * len(headers))
+    _fill_row(doc, table.rows[1], [f"{{%tr for r in {loop} %}}"], ["DG Table"])
+    _fill_row(doc, table.rows[2], cells, cell_styles)
+    _fill_row(doc, table.rows[3], ["{%tr endfor %}"], ["DG Table"])
+    return table
+
+
+# =========================================================================================
+# the formation agreement
+# =========================================================================================
+def _cover(doc: DocumentObject) -> None:
+    _p(doc, "{{ doc.title }}", "DG Title", space_before=Pt(120), space_after=Pt(36))
+    _tag(doc, "{%p if doc.number %}")
+    _p(doc, "协议编号：{{ doc.number }}", "DG Cover")
+    _tag(doc, "{%p endif %}")
+    _tag(doc, '{%p for p in doc.parties if p.role == "牵头单位" %}')
+    _p(doc, "牵头单位：{{ p.name }}", "DG Cover", space_before=Pt(48))
+    _tag(doc, "{%p endfor %}")
+    _p(doc, "成员单位：", "DG Cover")
+    _tag(doc, '{%p for p in doc.parties if p.role == "成员单位" %}')
+    _p(doc, "{{ p.name }}", "DG Cover")
+    _tag(doc, "{%p endfor %}")
+    _p(doc, "签订地点：{{ doc.signing_place }}", "DG Cover", space_before=Pt(48))
+    _p(doc, "签订日期：{{ doc.signing_date }}", "DG Cover")
+
+
+def _preamble(doc: DocumentObject) -> None:
+    _p(doc, "{{ doc.title }}", "DG Title", page_break_before=True)
+    _tag(doc, "{%p for p in doc.parties %}")
+    first = _p(doc, style="DG Party", space_before=Pt(6), keep_with_next=True)
+    first.add_run("{{ p.designation }}（{{ p.role }}）：{{ p.name }}").bold = True
+    _p(doc, "统一社会信用代码：{{ p.credit_code }}", "DG Party", keep_with_next=True)
+    _p(doc, "住所：{{ p.address }}", "DG Party", keep_with_next=True)
+    _p(doc, "法定代表人：{{ p.legal_representative }}", "DG Party", keep_with_next=True)
+    _p(doc, "联系人：{{ p.contact_name }}　联系电话：{{ p.contact_phone }}"
+            "　电子邮箱：{{ p.contact_email }}", "DG Party")
+    _tag(doc, "{%p endfor %}")
+    _p(doc, "鉴于：", "DG Body", space_before=Pt(6))
+    _tag(doc, "{%p for r in doc.recitals %}")
+    _p(doc, "{{ r }}", "DG Body")
+    _tag(doc, "{%p endfor %}")
+
+
+def _body(doc: DocumentObject) -> None:
+    _tag(doc, "{%p for ch in doc.chapters %}")
+    _p(doc, "{{ ch.heading }}", "DG Chapter")
+    _tag(doc, "{%p for a in ch.articles %}")
+    _tag(doc, "{%p for para in a.paragraphs %}")
+    # `loop` is the paragraph loop: the article number and title open its first paragraph.
+    # The if/endif sit in the runs around the heading run, so the false branch drops the
+    # whole heading run and leaves two well-formed runs with empty text.
+    paragraph = _p(doc, style="DG Body")
+    paragraph.add_run("{% if loop.first %}")
+    paragraph.add_run("{{ a.number }}　{{ a.title }}", style="DG Article Heading")
+    paragraph.add_run("　{% endif %}{{ para }}")
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p endfor %}")
+    end = _p(doc, "{{ doc.closing }}", "DG Body", alignment=WD_ALIGN_PARAGRAPH.CENTER,
+             space_before=Pt(12))
+    _no_indent(end)
+
+
+def _signature_page(doc: DocumentObject) -> None:
+    _p(doc, "{{ doc.signature_heading }}", "DG Signature", page_break_before=True,
+       space_after=Pt(12))
+    _tag(doc, "{%p for s in doc.signatures %}")
+    _p(doc, "{{ s.designation }}（{{ s.role }}）：{{ s.name }}（盖章）", "DG Signature",
+       space_before=Pt(24), keep_with_next=True)
+    _p(doc, "法定代表人或授权代表（签字）：________________", "DG Signature",
+       keep_with_next=True)
+    _p(doc, "日期：______年____月____日", "DG Signature")
+    _tag(doc, "{%p endfor %}")
+
+
+def _annexes(doc: DocumentObject) -> None:
+    T, H, N, C = "DG Table", "DG Table Header", "DG Table Number", "DG Table Center"
+
+    members = "doc.annexes.members"
+    _p(doc, f"{{{{ {members}.title }}}}", "DG Annex Title")
+    _loop_table(
+        doc, [12, 42, 40, 20, 20, 22],
+        ["序号", "单位名称", "统一社会信用代码", "单位类型", "产业链位置", "分工定位"],
+        f"{members}.rows",
+        ["{{ r.no }}", "{{ r.name }}", "{{ r.credit_code }}", "{{ r.kind }}",
+         "{{ r.chain_position }}", "{{ r.role }}"],
+        [C, T, T, T, T, T],
+    )
+
+    tasks = "doc.annexes.tasks"
+    _p(doc, f"{{{{ {tasks}.title }}}}", "DG Annex Title")
+    table = _loop_table(
+        doc, [12, 30, 24, 22, 20, 22, 26],
+        ["编号", "任务名称", "承担单位", "参与单位", "起止时间", "交付成果", "经费（元）"],
+        f"{tasks}.rows",
+        ["{{ r.id }}", "{{ r.title }}", "{{ r.owner }}", "{{ r.participants }}",
+         "{{ r.period }}", "{{ r.deliverables }}", "{{ r.budget }}"],
+        [C, T, T, T, T, T, N],
+        extra_rows=1,
+    )
+    total = table.rows[4]
+    merged = total.cells[0].merge(total.cells[5])
+    _fill_row(doc, total, ["合计"], [H])
+    total.cells[6].paragraphs[0].style = doc.styles[N]
+    total.cells[6].paragraphs[0].add_run(f"{{{{ {tasks}.total }}}}").bold = True
+    assert merged.paragraphs[0].text == "合计"
+
+    funding = "doc.annexes.funding"
+    _p(doc, f"{{{{ {funding}.title }}}}", "DG Annex Title")
+    table = _loop_table(
+        doc, [36, 24, 24, 24, 24, 24],
+        ["单位名称", "自筹资金", "财政资助", "社会资本", "其他资金", "合计"],
+        f"{funding}.rows",
+        ["{{ r.unit }}", "{{ r.self }}", "{{ r.fiscal }}", "{{ r.social }}",
+         "{{ r.other }}", "{{ r.total }}"],
+        [T, N, N, N, N, N],
+        extra_rows=1,
+    )
+    tr = f"{funding}.total_row"
+    _fill_row(
+        doc,
+        table.rows[4],
+        [f"{{{{ {tr}.{key} }}}}" for key in ("unit", "self", "fiscal", "social", "other", "total")],
+        [H, N, N, N, N, N],
+        bold=True,
+    )
+
+    bip = "doc.annexes.background_ip"
+    _p(doc, f"{{{{ {bip}.title }}}}", "DG Annex Title")
+    _tag(doc, f"{{%p if {bip}.rows %}}")
+    _loop_table(
+        doc, [12, 40, 52, 22, 30],
+        ["序号", "权利人", "名称", "类型", "登记号"],
+        f"{bip}.rows",
+        ["{{ r.no }}", "{{ r.unit }}", "{{ r.title }}", "{{ r.kind }}", "{{ r.number }}"],
+        [C, T, T, T, T],
+    )
+    _tag(doc, "{%p else %}")
+    _p(doc, "各方均未申报背景知识产权。", "DG Body")
+    _tag(doc, "{%p endif %}")
+    # Word expects the body to end with a paragraph, not a table: a 1pt closing paragraph.
+    closing = _p(doc, style="DG Table", line_spacing=Pt(1),
+                 line_spacing_rule=WD_LINE_SPACING.EXACTLY)
+    closing.paragraph_format.keep_with_next = False
+
+
+def build_formation_agreement() -> bytes:
+    """Return the bytes of the formation-agreement template."""
+    doc = Document()
+    _drop_default_template_parts(doc)
+    _build_styles(doc)
+    _setup_page(doc)
+    _build_header_footer(doc)
+    _set_properties(doc)
+    # Document() starts with an empty body; everything below is appended in order.
+    _cover(doc)
+    _preamble(doc)
+    _body(doc)
+    _signature_page(doc)
+    _annexes(doc)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return _stable_zip(buffer.getvalue())
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """Return *data* re-zipped with fixed timestamps and the original entry order."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, src.read(info.filename))
+    return out.getvalue()
+
+
+def main() -> int:
+    """Build every template; return the exit code."""
+    FORMATION_AGREEMENT.parent.mkdir(parents=True, exist_ok=True)
+    FORMATION_AGREEMENT.write_bytes(build_formation_agreement())
+    print(f"wrote {FORMATION_AGREEMENT.relative_to(HERE.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
