@@ -83,7 +83,7 @@ def schema_command() -> None:
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def init_command(path: Path, force: bool) -> None:
     """Write a commented starter YAML to PATH (default consortium.yaml)."""
-    from docgen.resources import starter_text
+    from docgen.starter import starter_text
 
     if path.exists() and not force:
         _err.print(f"{path} 已存在，未写入（如需覆盖请使用 --force）。")

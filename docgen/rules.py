@@ -134,17 +134,22 @@ def enough_academics(c: Consortium) -> Iterator[Finding]:
                      "指引 三（二）", "members")
 
 
+def _unit_path(index: int) -> str:
+    """Return the field path of c.units[index]: "lead" or "members[i]"."""
+    return "lead" if index == 0 else f"members[{index - 1}]"
+
+
 @_rule
 def unique_units(c: Consortium) -> Iterator[Finding]:
     for field, label, code in (("credit_code", "统一社会信用代码", "DUPLICATE_CREDIT_CODE"),
                                ("name", "单位名称", "DUPLICATE_NAME")):
-        counts = Counter(getattr(u, field) for u in c.units)
-        for index, unit in enumerate(c.members):
+        seen: set[str] = set()
+        for index, unit in enumerate(c.units):
             value = getattr(unit, field)
-            if counts[value] > 1:
-                yield _error(code, f"{label}“{value}”出现{counts[value]}次，各单位应各不相同",
-                             "指引 三（三）", f"members[{index}].{field}")
-                counts[value] = 0  # report each duplicated value once
+            if value in seen:  # reported where it repeats
+                yield _error(code, f"{label}“{value}”重复出现，各单位应各不相同",
+                             "指引 三（三）", f"{_unit_path(index)}.{field}")
+            seen.add(value)
 
 
 # --- field (指引 二) --------------------------------------------------------------------------
@@ -247,8 +252,8 @@ def every_member_has_task(c: Consortium) -> Iterator[Finding]:
     involved = {t.owner for t in c.tasks} | {p for t in c.tasks for p in t.participants}
     for index, unit in enumerate(c.units):
         if unit.credit_code not in involved:
-            path = "lead" if index == 0 else f"members[{index - 1}]"
-            yield _error("MEMBER_WITHOUT_TASK", f"{unit.name}未承担或参与任何攻关任务", "指引 三（三）", path)
+            yield _error("MEMBER_WITHOUT_TASK", f"{unit.name}未承担或参与任何攻关任务", "指引 三（三）",
+                         _unit_path(index))
 
 
 # --- benefit sharing (指引 五（三）) -----------------------------------------------------------
@@ -299,10 +304,9 @@ def funding_consistent(c: Consortium) -> Iterator[Finding]:
         own = sum((f.amount for f in c.funding if f.unit == unit.credit_code and f.source == "自筹资金"),
                   Decimal(0))
         if own != unit.resources.cash:
-            path = "lead" if index == 0 else f"members[{index - 1}]"
             yield _error("FUNDING_UNIT_CASH_MISMATCH",
                          f"{unit.name}承诺自筹资金{yuan(unit.resources.cash)}，经费投入计划中其自筹资金合计"
-                         f"{yuan(own)}，两者应相等", "指引 三（六）", f"{path}.resources.cash")
+                         f"{yuan(own)}，两者应相等", "指引 三（六）", f"{_unit_path(index)}.resources.cash")
 
 
 # --- dispute resolution (仲裁法第十六条、第十八条) ---------------------------------------------------

@@ -1,0 +1,70 @@
+"""The docgen command: exit codes, every problem printed, nothing written on refusal."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import BASE_SAMPLE, ROOT, SAMPLES, VALID_SAMPLES
+
+INVALID = SAMPLES / "invalid"
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, COLUMNS="200", NO_COLOR="1")
+    return subprocess.run([sys.executable, "-m", "docgen.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, check=False)
+
+
+@pytest.mark.parametrize("path", VALID_SAMPLES, ids=lambda p: p.name)
+def test_check_passes_valid_samples(path: Path) -> None:
+    result = run("check", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0项错误" in result.stdout
+
+
+def test_check_json_lists_codes_of_an_invalid_sample() -> None:
+    expected = yaml.safe_load((INVALID / "expected.yaml").read_text(encoding="utf-8"))
+    name, codes = next((k, v) for k, v in sorted(expected.items()) if v != "input_error")
+    result = run("check", str(INVALID / name), "--json")
+    assert result.returncode == 1
+    found = {f["code"] for f in json.loads(result.stdout)["findings"] if f["severity"] == "error"}
+    assert found == set(codes)
+
+
+def test_check_malformed_yaml_exits_2_naming_the_line() -> None:
+    result = run("check", str(INVALID / "malformed.yaml"))
+    assert result.returncode == 2
+    assert "行" in result.stderr and "YAML 语法错误" in result.stderr
+
+
+def test_check_lists_every_field_problem(tmp_path: Path) -> None:
+    result = run("check", str(INVALID / "bad-fields.yaml"), "--json")
+    assert result.returncode == 2
+    problems = json.loads(result.stdout)["input_errors"]
+    assert len(problems) >= 3
+    assert all(p["label"] and p["path"] and p["message"] for p in problems)
+
+
+def test_schema_command_prints_json_schema() -> None:
+    result = run("schema")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    assert schema["title"] == "Consortium" and schema["properties"]["lead"]["title"] == "牵头单位"
+
+
+def test_init_writes_a_starter_that_passes_check_and_never_overwrites(tmp_path: Path) -> None:
+    target = tmp_path / "new.yaml"
+    assert run("init", str(target)).returncode == 0
+    text = target.read_text(encoding="utf-8")
+    assert "# 牵头单位" in text and "# 统一社会信用代码" in text
+    assert run("check", str(target)).returncode == 0
+    second = run("init", str(target))
+    assert second.returncode == 1 and "已存在" in second.stderr
+    assert target.read_text(encoding="utf-8") == text
