@@ -61,12 +61,13 @@ class Chapter:
 
 @dataclass(frozen=True)
 class Annex:
-    """A table annex: its numbered title and rows of display strings (plus an optional total row)."""
+    """A table annex: its numbered title, rows of display strings, and its total where it has one."""
 
     key: str
     title: str
     rows: tuple[dict[str, str], ...]
-    total: dict[str, str] | None = None
+    total: str = ""                            # a single total (the task table's budget column)
+    total_row: dict[str, str] | None = None    # a whole total row (the funding table)
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ def number_items(text: str) -> list[str]:
     return paragraphs
 
 
-def _select(clause: Clause, context: dict[str, Any]) -> str | None:
+def select_variant(clause: Clause, context: dict[str, Any]) -> str | None:
     """Return the key of the clause's variant for this consortium (None for a clause without variants)."""
     if clause.select is None:
         return None
@@ -231,7 +232,7 @@ def assemble_articles(library: Library, context: dict[str, Any], *,
     for index, chapter in enumerate(dict.fromkeys(cl.chapter for cl in applicable), start=first_chapter):
         articles = []
         for clause in (cl for cl in applicable if cl.chapter == chapter):
-            variant = _select(clause, full)
+            variant = select_variant(clause, full)
             paragraphs = render_clause(clause, variant, full)
             if not paragraphs:
                 raise TemplateError(f"条款 {clause.id} 对本输入没有生成任何文字")
@@ -286,8 +287,8 @@ def _annexes(c: Consortium, texts: DocumentTexts, context: dict[str, Any]) -> di
     background = tuple({**row, "no": str(i)} for i, row in enumerate(background, start=1))
     return {
         "members": Annex("members", titles["members"], members),
-        "tasks": Annex("tasks", titles["tasks"], tasks, {"budget": amount(task_total)}),
-        "funding": Annex("funding", titles["funding"], tuple(funding_rows), funding_total),
+        "tasks": Annex("tasks", titles["tasks"], tasks, total=amount(task_total)),
+        "funding": Annex("funding", titles["funding"], tuple(funding_rows), total_row=funding_total),
         "background_ip": Annex("background_ip", titles["background_ip"], background),
     }
 
@@ -336,5 +337,5 @@ def half_width_punctuation(text: str) -> list[str]:
     return [text[max(0, m.start() - 6): m.end() + 6] for m in _HALF_WIDTH_NEAR_CJK.finditer(text)]
 
 
-__all__ += ["assemble_articles", "half_width_punctuation", "number_articles", "render_clause", "document_context",
+__all__ += ["assemble_articles", "half_width_punctuation", "number_articles", "render_clause", "document_context", "select_variant",
             "text_context"]

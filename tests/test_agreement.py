@@ -11,7 +11,9 @@ import docx
 import pytest
 
 import docgen
-from docgen.assemble import document_context, number_articles, render_clause, text_context
+from docgen.assemble import (
+    document_context, number_articles, render_clause, select_variant, text_context,
+)
 from docgen.clauses import load_library
 from docgen.formatting import cn_number, money, rmb_upper
 
@@ -82,24 +84,19 @@ def test_cross_references_name_the_right_article(path: Path) -> None:
     library = load_library()
     context = document_context(consortium, library.documents["agreement"])
     applicable, numbers = number_articles(library, context)
+    full = text_context(library, context, numbers)
     paragraphs = body_text(open_docx(rendered(path)))
     titles = {c.id: c.title for c in library.clauses}
     checked = 0
     for clause in applicable:
-        chosen = _chosen(clause, context, numbers)
-        source = clause.variant(chosen).text if chosen else clause.text or ""
-        for target in set(re.findall(r'ref\("([a-z_.0-9]+)"\)', source)):
-            # the referenced article carries the number the reference prints, under its own title
+        called: list[str] = []
+        recording = dict(full, ref=lambda target: called.append(target) or full["ref"](target))
+        render_clause(clause, select_variant(clause, full), recording)
+        for target in called:  # the references this article actually prints
             assert any(p.startswith(f"{numbers[target]}　{titles[target]}") for p in paragraphs)
             assert numbers[target] in _article_text(paragraphs, numbers[clause.id])
             checked += 1
     assert checked >= 3
-
-
-def _chosen(clause, context, numbers):  # type: ignore[no-untyped-def]
-    from docgen.assemble import _select
-
-    return _select(clause, text_context(load_library(), context, numbers))
 
 
 @pytest.mark.parametrize("path", AGREEMENT_SAMPLES, ids=lambda p: p.name)
@@ -109,17 +106,24 @@ def test_chosen_variants_present_and_others_absent(path: Path) -> None:
     context = document_context(consortium, library.documents["agreement"])
     applicable, numbers = number_articles(library, context)
     full = text_context(library, context, numbers)
-    text = "\n".join(body_text(open_docx(rendered(path))))
+    paragraphs = body_text(open_docx(rendered(path)))
+
+    def present(paragraph: str) -> bool:  # a whole paragraph, or an article's first one after its heading
+        return any(p == paragraph or p.endswith("　" + paragraph) for p in paragraphs)
+
     for clause in (c for c in applicable if c.variants):
-        chosen = _chosen(clause, context, numbers)
+        chosen = select_variant(clause, full)
         mine = render_clause(clause, chosen, full)
-        assert all(p in text for p in mine), f"{clause.id}/{chosen} missing"
+        assert all(present(p) for p in mine), f"{clause.id}/{chosen} missing"
         for variant in clause.variants:
             if variant.key == chosen:
                 continue
-            theirs = [p for p in render_clause(clause, variant.key, full) if p not in mine and len(p) > 20]
+            try:
+                theirs = [p for p in render_clause(clause, variant.key, full) if p not in mine]
+            except docgen.TemplateError:
+                continue  # the variant needs data this sample does not have (e.g. a court venue)
             assert theirs, f"{clause.id}/{variant.key} is not distinguishable from {chosen}"
-            assert not any(p in text for p in theirs), f"{clause.id}/{variant.key} leaked"
+            assert not any(present(p) for p in theirs), f"{clause.id}/{variant.key} leaked"
 
 
 @pytest.mark.parametrize("path", AGREEMENT_SAMPLES, ids=lambda p: p.name)
@@ -144,7 +148,7 @@ def test_amounts_in_words_and_figures_and_annex_totals(path: Path) -> None:
     assert table_rows(tasks)[-1][-1] == f"{task_total:,.2f}"
 
 
-_RESIDUE = re.compile(r"\{\{|\}\}|\{%|%\}|None|none|undefined|nan\b|\bNaN\b")
+_RESIDUE = re.compile(r"\{\{|\}\}|\{%|%\}|(?<![A-Za-z])(None|none|undefined|nan|NaN|null)(?![A-Za-z])")
 
 
 @pytest.mark.parametrize("path", AGREEMENT_SAMPLES, ids=lambda p: p.name)

@@ -68,3 +68,52 @@ def test_init_writes_a_starter_that_passes_check_and_never_overwrites(tmp_path: 
     second = run("init", str(target))
     assert second.returncode == 1 and "已存在" in second.stderr
     assert target.read_text(encoding="utf-8") == text
+
+
+def test_render_writes_agreement_and_manifest_then_refuses_to_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run("render", str(BASE_SAMPLE), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    import hashlib
+
+    assert manifest["input_sha256"] == hashlib.sha256(BASE_SAMPLE.read_bytes()).hexdigest()
+    assert [d["kind"] for d in manifest["documents"]] == ["agreement"]
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    again = run("render", str(BASE_SAMPLE), "-o", str(out))
+    assert again.returncode == 1 and "--force" in again.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert run("render", str(BASE_SAMPLE), "-o", str(out), "--force").returncode == 0
+
+
+def test_render_refuses_rule_errors_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run("render", str(INVALID / "no-head.yaml"), "-o", str(out))
+    assert result.returncode == 1
+    assert "HEAD_MISSING" in result.stdout
+    assert not out.exists()
+    draft = run("render", str(INVALID / "no-head.yaml"), "-o", str(out), "--draft")
+    assert draft.returncode == 0 and any(out.glob("*.docx"))
+
+
+def test_render_a_folder_gives_one_output_folder_per_input(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for path in VALID_SAMPLES[:2]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    result = run("render", str(folder), "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.stem for p in VALID_SAMPLES[:2])
+
+
+def test_render_stops_before_writing_when_any_input_is_bad(tmp_path: Path) -> None:
+    result = run("render", str(BASE_SAMPLE), str(INVALID / "malformed.yaml"), "-o", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_clauses_lint_passes_and_listing_shows_variants() -> None:
+    lint = run("clauses", "--lint")
+    assert lint.returncode == 0, lint.stdout
+    listing = run("clauses")
+    assert "ip.patent" in listing.stdout and "completing_party" in listing.stdout
