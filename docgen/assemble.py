@@ -149,13 +149,15 @@ def base_context(c: Consortium) -> dict[str, Any]:
     }
 
 
-def number_items(text: str) -> list[str]:
-    """Return the paragraphs of a rendered clause text, with "- " items numbered （一）（二）….
+def number_items(text: str, style: str = "contract") -> list[str]:
+    """Return the paragraphs of a rendered text, with "- " items numbered.
 
     Paragraphs are separated by blank lines; the lines of one paragraph are joined without a space
-    (Chinese has none). "- " starts an item and "  - " a sub-item (1. 2. …), each its own paragraph.
+    (Chinese has none). "- " starts an item and "  - " a sub-item, each its own paragraph. A contract
+    numbers them （一） and 1.; a plan, whose headings already use 一、（一）1., numbers them （1） and ①.
     Item numbering restarts after an ordinary paragraph.
     """
+    item_label, sub_label = _ITEM_STYLES[style]
     paragraphs: list[str] = []
     current: list[str] | None = None
     item = sub = 0
@@ -169,10 +171,10 @@ def number_items(text: str) -> list[str]:
             continue
         if raw.startswith("  - "):
             sub += 1
-            current = [f"{sub}.{raw[4:].strip()}"]
+            current = [sub_label(sub) + raw[4:].strip()]
         elif raw.startswith("- "):
             item, sub = item + 1, 0
-            current = [f"（{cn_number(item)}）{raw[2:].strip()}"]
+            current = [item_label(item) + raw[2:].strip()]
         elif current is not None:
             current.append(stripped)
         else:
@@ -181,6 +183,12 @@ def number_items(text: str) -> list[str]:
     if current:
         paragraphs.append("".join(current))
     return paragraphs
+
+
+_ITEM_STYLES = {
+    "contract": (lambda n: f"（{cn_number(n)}）", lambda n: f"{n}."),
+    "plan": (lambda n: f"（{n}）", lambda n: chr(0x245F + n) if n <= 20 else f"{n})"),
+}
 
 
 def select_variant(clause: Clause, context: dict[str, Any]) -> str | None:

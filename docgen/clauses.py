@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -98,16 +98,33 @@ class ClauseFile(_Record):
 
 
 class DocumentTexts(_Record):
-    """Texts of a document that are not articles: title, recitals, signature heading, annex titles."""
+    """Texts of a document that are not articles; which fields a document needs depends on its kind.
 
-    document: str
-    title: str
+    agreement: title, recitals, closing, signature_heading, annexes.
+    commitment: title, addressee, paragraphs, items, closing, signer_label.
+    """
+
+    document: Literal["agreement", "commitment"]
+    version: str = Field(min_length=1)
+    legal_basis: tuple[str, ...] = Field(min_length=1)
+    title: str = Field(min_length=1)
     recitals: str = ""
-    closing: str = "（以下无正文）"
-    signature_heading: str
+    closing: str = ""
+    signature_heading: str = ""
     annexes: dict[str, str] = Field(default_factory=dict)
-    version: str = "1.0"
-    legal_basis: tuple[str, ...] = ()
+    addressee: str = ""
+    paragraphs: str = ""
+    items: str = ""
+    signer_label: str = ""
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> DocumentTexts:
+        required = {"agreement": ("recitals", "closing", "signature_heading", "annexes"),
+                    "commitment": ("addressee", "paragraphs", "items", "signer_label")}[self.document]
+        missing = [name for name in required if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"{self.document} 缺少 {'、'.join(missing)}")
+        return self
 
 
 class Library(_Record):

@@ -11,7 +11,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 __all__ = [
-    "FILTERS", "cn_date", "cn_number", "join_cn", "money", "ordinal", "percent", "rmb_upper", "yuan",
+    "FILTERS", "cn_count", "cn_date", "cn_number", "join_cn", "money", "ordinal", "percent", "rmb_upper", "yuan",
 ]
 
 _CENT = Decimal("0.01")
@@ -64,6 +64,11 @@ def cn_number(number: int) -> str:
     return str(cn2an.an2cn(number, "low"))
 
 
+def cn_count(number: int) -> str:
+    """Return a numeral for counting things: 2 → 两 (两份), otherwise as cn_number (三份, 十二份)."""
+    return "两" if number == 2 else cn_number(number)
+
+
 def ordinal(number: int) -> str:
     """Return 第三 for 3."""
     return "第" + cn_number(number)
@@ -85,5 +90,5 @@ def join_cn(items: Iterable[str]) -> str:
 
 FILTERS = {
     "money": money, "yuan": yuan, "amount": amount, "rmb_upper": rmb_upper, "cn_date": cn_date,
-    "cn_number": cn_number, "ordinal": ordinal, "percent": percent, "join_cn": join_cn,
+    "cn_number": cn_number, "cn_count": cn_count, "ordinal": ordinal, "percent": percent, "join_cn": join_cn,
 }

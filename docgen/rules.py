@@ -309,6 +309,28 @@ def funding_consistent(c: Consortium) -> Iterator[Finding]:
                          f"{yuan(own)}，两者应相等", "指引 三（六）", f"{_unit_path(index)}.resources.cash")
 
 
+# --- construction plan (指引 五（五）、三（五）) -------------------------------------------------------
+
+@_rule
+def plan_texts_present(c: Consortium) -> Iterator[Finding]:
+    for name, info in type(c.narrative).model_fields.items():
+        if not getattr(c.narrative, name).strip():
+            yield _error("PLAN_TEXT_MISSING", f"建设方案缺少“{info.title}”部分的文字", "指引 五（五）",
+                         f"narrative.{name}")
+
+
+@_rule
+def kpis_within_term(c: Consortium) -> Iterator[Finding]:
+    years = range(c.term_start.year, c.term_end.year + 1)
+    for i, kpi in enumerate(c.kpis):
+        for j, target in enumerate(kpi.targets):
+            if target.year not in years:
+                yield _error("KPI_OUTSIDE_TERM", f"考核指标“{kpi.name}”的年度{target.year}不在建设期内",
+                             "指引 三（五）", f"kpis[{i}].targets[{j}].year")
+    if not c.kpis:
+        yield _error("KPI_MISSING", "未设置考核指标，建设方案须明确成果验收考核指标", "指引 三（五）", "kpis")
+
+
 # --- dispute resolution (仲裁法第十六条、第十八条) ---------------------------------------------------
 
 _SEPARATORS = ("或", "、", "和", "及", "与", "/", "／", ",", "，", ";", "；")

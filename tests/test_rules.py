@@ -81,6 +81,9 @@ BREAKS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         dispute={"method": "arbitration", "commission": "青岛仲裁委员会或青岛市中级人民法院"}),
         "dispute.commission"),
     "DUPLICATE_NAME": (lambda d: d["members"][1].update(name=d["members"][0]["name"]), "members[1].name"),
+    "PLAN_TEXT_MISSING": (lambda d: d["narrative"].update(safeguards=""), "narrative.safeguards"),
+    "KPI_OUTSIDE_TERM": (lambda d: d["kpis"][0]["targets"][0].update(year=2031), "kpis[0].targets[0].year"),
+    "KPI_MISSING": (lambda d: d.update(kpis=[]), "kpis"),
     "EXCEPTION_NOT_WAIVABLE": (lambda d: d.update(exceptions=[{"code": "HEAD_MISSING", "reason": "暂缺"}]),
                                "exceptions[0].code"),
 }
