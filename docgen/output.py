@@ -12,9 +12,20 @@ from pathlib import Path
 
 from docgen.errors import OutputExistsError
 
-__all__ = ["MANIFEST", "Document", "manifest", "write_documents"]
+__all__ = ["MANIFEST", "Document", "manifest", "safe_filename", "write_documents"]
 
 MANIFEST = "manifest.json"
+
+# Characters Windows or POSIX refuse in a file name, mapped to full-width look-alikes that read the
+# same in Chinese text; control characters are dropped.
+_UNSAFE = str.maketrans({"/": "／", "\\": "＼", ":": "：", "*": "＊", "?": "？", '"': "＂", "<": "＜",
+                         ">": "＞", "|": "｜", **{chr(i): None for i in range(32)}})
+
+
+def safe_filename(name: str) -> str:
+    """Return name usable as one file name on any system (a unit name may contain "/" or ":")."""
+    cleaned = name.translate(_UNSAFE).strip().strip(".")
+    return cleaned[:120] or "未命名"
 
 
 @dataclass(frozen=True)

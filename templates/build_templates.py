@@ -4,14 +4,29 @@ Run from the repository root::
 
     .venv/bin/python templates/build_templates.py
 
-It writes ``templates/zh_CN/formation_agreement.docx``: the 组建协议 (formation agreement)
-of an innovation consortium. The template is one section (docxtpl renders footnotes once
-per section), A4 with GB/T 9704 margins, and every piece of formatting lives in named
-"DG …" styles so a legal team can restyle it in Word without touching this script.
+It writes three templates under ``templates/zh_CN/``:
 
-The template reads one context variable, ``doc``; its shape is documented in
-``FORMATION_AGREEMENT_CONTEXT`` below. Rendering must use a SandboxedEnvironment with
-StrictUndefined and autoescape on (see docgen/render.py).
+``formation_agreement.docx``
+    the 组建协议 (formation agreement) of an innovation consortium; context in
+    ``FORMATION_AGREEMENT_CONTEXT``.
+``construction_plan.docx``
+    the 建设方案 (construction plan): a cover, then a generic renderer for a flat list of
+    blocks (headings, paragraphs, captions, notes, tables) whose order comes from the data;
+    context in ``CONSTRUCTION_PLAN_CONTEXT``.
+``integrity_commitment.docx``
+    the 诚信承诺书 (integrity commitment), one document per unit; context in
+    ``INTEGRITY_COMMITMENT_CONTEXT``.
+
+Every template is one section (docxtpl renders footnotes once per section), A4 with
+GB/T 9704 margins and a "— 1 —" footer page number, with a 草稿 header mark when
+``doc.draft`` is true. Formatting lives in named "DG …" styles. Each template reads one
+context variable, ``doc``. Rendering must use a SandboxedEnvironment with StrictUndefined
+and autoescape on (see docgen/render.py).
+
+The construction plan's block table carries Jinja inside XML attributes (gridCol widths,
+gridSpan, cell shading, paragraph alignment) and text inside w:tblGrid, so that file is
+only meaningful to docxtpl: Word will most likely refuse the unrendered template (not
+tested here). Change it here, not in Word; the rendered output is ordinary WordprocessingML.
 
 The output is byte-stable: fixed core properties, no thumbnail, fixed zip timestamps.
 """
@@ -23,6 +38,7 @@ import sys
 import zipfile
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -33,13 +49,15 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Length, Mm, Pt, RGBColor
 from docx.styles.style import BaseStyle
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 HERE = Path(__file__).resolve().parent
 FORMATION_AGREEMENT = HERE / "zh_CN" / "formation_agreement.docx"
+CONSTRUCTION_PLAN = HERE / "zh_CN" / "construction_plan.docx"
+INTEGRITY_COMMITMENT = HERE / "zh_CN" / "integrity_commitment.docx"
 
 FORMATION_AGREEMENT_CONTEXT = """
 doc.title, doc.number ("" omits the line), doc.draft (bool), doc.signing_place, doc.signing_date
@@ -47,6 +65,7 @@ doc.parties[]: designation, role ("牵头单位"/"成员单位"), name, credit_c
                legal_representative, contact_name, contact_phone, contact_email
 doc.recitals[]: str
 doc.chapters[]: heading, articles[]: number, title, paragraphs[] (>= 1)
+doc.closing: str (the centred line after the last article, e.g. "（以下无正文）")
 doc.annexes.members: title, rows[]: no, name, credit_code, kind, chain_position, role
 doc.annexes.tasks: title, rows[]: id, title, owner, participants, period, deliverables, budget; total
 doc.annexes.funding: title, rows[]: unit, self, fiscal, social, other, total; total_row (same keys)
@@ -55,17 +74,49 @@ doc.signatures[]: designation, role, name
 doc.signature_heading
 """
 
+CONSTRUCTION_PLAN_CONTEXT = """
+doc.title, doc.draft (bool)
+doc.cover_lines[]: label, value          (cover page: "label：value", e.g. 牵头单位（盖章）)
+doc.blocks[]: a flat list, rendered in order; each block has a kind:
+  {kind: "heading", level: 1|2|3, text}  1 黑体, 2 楷体, 3 仿宋 bold; all 三号
+  {kind: "paragraph", text}              仿宋 三号, first-line indent 2, fixed 28.95pt lines
+  {kind: "caption", text}                centred 黑体 12pt, kept with the next block
+  {kind: "note", text}                   right-aligned 仿宋 10.5pt, kept with the next block
+  {kind: "table", table: {widths[], header[], rows[][]}}
+      widths: int dxa per grid column (full width is about 8845)
+      header[]: text, span                (one header row, repeated on every page)
+      rows[][]: text, fill ("auto" or hex "2F5597"), align ("left"|"center"|"right"),
+                span (int >= 1)
+      every row's spans (and the header's) must add up to len(widths): docxtpl's fix_tables
+      otherwise drops or adds grid columns and rescales the widths.
+  Any other kind (or heading level) fails the render: it falls through to the table branch,
+  where b.table is undefined.
+"""
+
+INTEGRITY_COMMITMENT_CONTEXT = """
+doc.title, doc.draft (bool)
+doc.addressee: str        first line, no indent, e.g. "青岛市科学技术局："
+doc.paragraphs[]: str     body, first-line indent 2
+doc.items[]: str          numbered commitments, already numbered "（一）…"; same style as the body
+                          (read as doc["items"]: on a dict, doc.items is the dict method)
+doc.closing[]: str        paragraphs after the items
+doc.unit_name, doc.signer_label ("法定代表人（签字）："), doc.date_line ("______年____月____日")
+"""
+
 # --- fonts and sizes (GB/T 9704 names; 号 sizes in points) -------------------------------
 LATIN = "Times New Roman"
 FANGSONG = "仿宋"
 HEITI = "黑体"
+KAITI = "楷体"
 SONGTI = "宋体"
 XIAOBIAOSONG = "方正小标宋简体"
 SIZE_2 = Pt(22)  # 二号
 SIZE_3 = Pt(16)  # 三号
 SIZE_4 = Pt(14)  # 四号
+SIZE_S4 = Pt(12)  # 小四
 SIZE_5 = Pt(10.5)  # 五号
-BODY_LINE = Pt(26)  # fixed line pitch for 14pt body text
+BODY_LINE = Pt(26)  # fixed line pitch for 14pt body text (the agreement)
+GB_LINE = Pt(28.95)  # GB/T 9704 pitch for 16pt text: 22 lines per page (29pt loses line 22)
 
 # --- page (A4, GB/T 9704 margins) -------------------------------------------------------
 PAGE_W, PAGE_H = Mm(210), Mm(297)
@@ -91,7 +142,7 @@ def _set_fonts(rPr, east_asia: str, latin: str = LATIN) -> None:
     rFonts.set(qn("w:cs"), latin)
 
 
-def _set_indent_chars(pPr, chars: int, size: Pt) -> None:
+def _set_indent_chars(pPr, chars: int, size: Length) -> None:
     """Set a first-line indent of *chars* characters (w:firstLineChars, with a twips fallback)."""
     ind = pPr.get_or_add_ind()
     for attr in ("hanging", "hangingChars"):
@@ -100,13 +151,13 @@ def _set_indent_chars(pPr, chars: int, size: Pt) -> None:
     ind.set(qn("w:firstLine"), str(int(chars * size.pt * 20)))
 
 
-def _set_doc_defaults(doc: DocumentObject) -> None:
+def _set_doc_defaults(doc: DocumentObject, size: Length) -> None:
     """Make 仿宋 / Times New Roman / zh-CN the document defaults and neutralise theme fonts."""
     styles = doc.styles.element
     rPr = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     _set_fonts(rPr, FANGSONG)
-    rPr.find(qn("w:sz")).set(qn("w:val"), str(int(SIZE_4.pt * 2)))
-    rPr.find(qn("w:szCs")).set(qn("w:val"), str(int(SIZE_4.pt * 2)))
+    rPr.find(qn("w:sz")).set(qn("w:val"), str(int(size.pt * 2)))
+    rPr.find(qn("w:szCs")).set(qn("w:val"), str(int(size.pt * 2)))
     lang = rPr.find(qn("w:lang"))
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
@@ -125,7 +176,7 @@ def _set_doc_defaults(doc: DocumentObject) -> None:
         theme_lang.set(qn("w:eastAsia"), "zh-CN")
 
 
-def _style_fonts(style: BaseStyle, east_asia: str, size: Pt | None = None,
+def _style_fonts(style: BaseStyle, east_asia: str, size: Length | None = None,
                  bold: bool | None = None) -> None:
     """Set the fonts (and optionally size and bold) of *style*."""
     _set_fonts(style.element.get_or_add_rPr(), east_asia)
@@ -141,17 +192,21 @@ def _paragraph_style(
     *,
     base: str = "Normal",
     east_asia: str = FANGSONG,
-    size: Pt = SIZE_4,
+    size: Length = SIZE_4,
     bold: bool = False,
     align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.JUSTIFY,
-    line_exact: Pt | None = BODY_LINE,
+    line_exact: Length | None = BODY_LINE,
     indent_chars: int = 0,
-    space_before: Pt = Pt(0),
-    space_after: Pt = Pt(0),
+    space_before: Length = Pt(0),
+    space_after: Length = Pt(0),
     keep_with_next: bool = False,
     page_break_before: bool = False,
+    outline_level: int | None = None,
 ):
-    """Return a new paragraph style *name* with every property set explicitly."""
+    """Return a new paragraph style *name* with every property set explicitly.
+
+    *outline_level* (0 = level 1) puts the style's paragraphs in Word's navigation pane.
+    """
     style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
     style.base_style = doc.styles[base]
     style.next_paragraph_style = style
@@ -170,16 +225,21 @@ def _paragraph_style(
     pf.page_break_before = page_break_before
     pf.widow_control = True
     # Always write the indent: a derived style must override an inherited firstLineChars.
-    _set_indent_chars(style.element.get_or_add_pPr(), indent_chars, size)
+    pPr = style.element.get_or_add_pPr()
+    _set_indent_chars(pPr, indent_chars, size)
+    if outline_level is not None:
+        outline = OxmlElement("w:outlineLvl")  # last in pPr's sequence that a style uses
+        outline.set(qn("w:val"), str(outline_level))
+        pPr.append(outline)
     return style
 
 
-def _build_styles(doc: DocumentObject) -> None:
-    """Define the document defaults and the DG styles."""
-    _set_doc_defaults(doc)
+def _base_styles(doc: DocumentObject, body_size: Length) -> None:
+    """Document defaults, Normal, Header (draft mark) and Footer (page number)."""
+    _set_doc_defaults(doc, body_size)
     styles = doc.styles
 
-    _style_fonts(styles["Normal"], FANGSONG, SIZE_4)
+    _style_fonts(styles["Normal"], FANGSONG, body_size)
     _style_fonts(styles["Header"], FANGSONG, Pt(12))
     styles["Header"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _style_fonts(styles["Footer"], SONGTI, SIZE_4)  # page number: 4号 宋体
@@ -188,20 +248,22 @@ def _build_styles(doc: DocumentObject) -> None:
         if name in [s.name for s in styles]:
             _set_fonts(styles[name].element.get_or_add_rPr(), FANGSONG)
 
+
+def _title_style(doc: DocumentObject) -> None:
+    """DG Title: 二号 方正小标宋简体, centred."""
     _paragraph_style(doc, "DG Title", east_asia=XIAOBIAOSONG, size=SIZE_2,
                      align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=Pt(36),
                      space_after=Pt(18), keep_with_next=True)
+
+
+def _cover_style(doc: DocumentObject) -> None:
+    """DG Cover: the cover-page lines under the title."""
     _paragraph_style(doc, "DG Cover", size=SIZE_3, align=WD_ALIGN_PARAGRAPH.CENTER,
                      line_exact=Pt(32))
-    _paragraph_style(doc, "DG Chapter", east_asia=HEITI, size=SIZE_3,
-                     align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=Pt(30),
-                     space_before=Pt(12), space_after=Pt(6), keep_with_next=True)
-    _paragraph_style(doc, "DG Body", indent_chars=2)
-    _paragraph_style(doc, "DG Party", base="DG Body", align=WD_ALIGN_PARAGRAPH.LEFT)
-    _paragraph_style(doc, "DG Signature", align=WD_ALIGN_PARAGRAPH.LEFT)
-    _paragraph_style(doc, "DG Annex Title", east_asia=HEITI, size=SIZE_3,
-                     align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=Pt(30),
-                     space_after=Pt(12), keep_with_next=True, page_break_before=True)
+
+
+def _table_styles(doc: DocumentObject) -> None:
+    """DG Table (五号 仿宋) and its header (黑体, centred), number and centred variants."""
     _paragraph_style(doc, "DG Table", size=SIZE_5, align=WD_ALIGN_PARAGRAPH.LEFT,
                      line_exact=None)
     _paragraph_style(doc, "DG Table Header", base="DG Table", east_asia=HEITI, size=SIZE_5,
@@ -211,14 +273,65 @@ def _build_styles(doc: DocumentObject) -> None:
     _paragraph_style(doc, "DG Table Center", base="DG Table", size=SIZE_5,
                      align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=None)
 
-    heading = styles.add_style("DG Article Heading", WD_STYLE_TYPE.CHARACTER)
-    heading.base_style = styles["Default Paragraph Font"]
+
+def _gb_body_style(doc: DocumentObject) -> None:
+    """DG Body for GB/T 9704 documents: 三号 仿宋, fixed 28.95pt, first-line indent 2."""
+    _paragraph_style(doc, "DG Body", size=SIZE_3, line_exact=GB_LINE, indent_chars=2)
+
+
+def _agreement_styles(doc: DocumentObject) -> None:
+    """Styles of the formation agreement (四号 body on a 26pt pitch)."""
+    _base_styles(doc, SIZE_4)
+    _title_style(doc)
+    _cover_style(doc)
+    _paragraph_style(doc, "DG Chapter", east_asia=HEITI, size=SIZE_3,
+                     align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=Pt(30),
+                     space_before=Pt(12), space_after=Pt(6), keep_with_next=True)
+    _paragraph_style(doc, "DG Body", indent_chars=2)
+    _paragraph_style(doc, "DG Party", base="DG Body", align=WD_ALIGN_PARAGRAPH.LEFT)
+    _paragraph_style(doc, "DG Signature", align=WD_ALIGN_PARAGRAPH.LEFT)
+    _paragraph_style(doc, "DG Annex Title", east_asia=HEITI, size=SIZE_3,
+                     align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=Pt(30),
+                     space_after=Pt(12), keep_with_next=True, page_break_before=True)
+    _table_styles(doc)
+
+    heading = doc.styles.add_style("DG Article Heading", WD_STYLE_TYPE.CHARACTER)
+    heading.base_style = doc.styles["Default Paragraph Font"]
     heading.quick_style = True
     _style_fonts(heading, HEITI, bold=True)
 
 
+def _plan_styles(doc: DocumentObject) -> None:
+    """Styles of the construction plan: GB/T 9704 headings 一、（一）1. and a 三号 body."""
+    _base_styles(doc, SIZE_3)
+    _title_style(doc)
+    _cover_style(doc)
+    for level, font, bold in ((1, HEITI, False), (2, KAITI, False), (3, FANGSONG, True)):
+        _paragraph_style(doc, f"DG Heading {level}", east_asia=font, size=SIZE_3, bold=bold,
+                         align=WD_ALIGN_PARAGRAPH.LEFT, line_exact=GB_LINE, indent_chars=2,
+                         keep_with_next=True, outline_level=level - 1)
+    _gb_body_style(doc)
+    _paragraph_style(doc, "DG Caption", east_asia=HEITI, size=SIZE_S4,
+                     align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=None,
+                     space_before=Pt(6), space_after=Pt(3), keep_with_next=True)
+    _paragraph_style(doc, "DG Note", size=SIZE_5, align=WD_ALIGN_PARAGRAPH.RIGHT,
+                     line_exact=None, space_after=Pt(2), keep_with_next=True)
+    _table_styles(doc)
+
+
+def _commitment_styles(doc: DocumentObject) -> None:
+    """Styles of the integrity commitment: GB/T 9704 body, addressee and signature lines."""
+    _base_styles(doc, SIZE_3)
+    _title_style(doc)
+    _gb_body_style(doc)
+    _paragraph_style(doc, "DG Addressee", base="DG Body", size=SIZE_3, line_exact=GB_LINE,
+                     align=WD_ALIGN_PARAGRAPH.LEFT)
+    _paragraph_style(doc, "DG Signature", size=SIZE_3, line_exact=GB_LINE,
+                     align=WD_ALIGN_PARAGRAPH.RIGHT)
+
+
 # =========================================================================================
-# page setup, header, footer, properties
+# page setup, header, footer, properties, saving
 # =========================================================================================
 def _setup_page(doc: DocumentObject) -> None:
     """A4 portrait, GB/T 9704 margins, one section."""
@@ -272,10 +385,10 @@ def _build_header_footer(doc: DocumentObject) -> None:
     fp.add_run(" —")
 
 
-def _set_properties(doc: DocumentObject) -> None:
+def _set_properties(doc: DocumentObject, title: str) -> None:
     """Fixed core properties, so rebuilding gives the same bytes."""
     cp = doc.core_properties
-    cp.title = "创新联合体组建协议模板"
+    cp.title = title
     cp.author = "docgen"
     cp.last_modified_by = "docgen"
     cp.comments = ""
@@ -298,6 +411,38 @@ def _drop_default_template_parts(doc: DocumentObject) -> None:
     for rId, rel in list(doc.part.rels.items()):
         if rel.reltype in drop:
             doc.part.rels.pop(rId)
+
+
+def _new_document(title: str, styles: Callable[[DocumentObject], None]) -> DocumentObject:
+    """Return an empty one-section A4 document with *styles*, header, footer and properties."""
+    doc = Document()
+    _drop_default_template_parts(doc)
+    styles(doc)
+    _setup_page(doc)
+    _build_header_footer(doc)
+    _set_properties(doc, title)
+    # Document() starts with an empty body; the caller appends everything in order.
+    return doc
+
+
+def _save(doc: DocumentObject) -> bytes:
+    """Return the bytes of *doc*, zipped deterministically."""
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return _stable_zip(buffer.getvalue())
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """Return *data* re-zipped with fixed timestamps and the original entry order."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, src.read(info.filename))
+    return out.getvalue()
 
 
 # =========================================================================================
@@ -324,8 +469,17 @@ def _no_indent(paragraph: Paragraph) -> None:
     _set_indent_chars(paragraph._p.get_or_add_pPr(), 0, SIZE_4)
 
 
-def _table(doc: DocumentObject, widths_mm: list[float], rows: int) -> Table:
-    """Return a full-width fixed-layout bordered table with a repeating header row."""
+def _end_paragraph(doc: DocumentObject) -> None:
+    """Word expects the body to end with a paragraph, not a table: a 1pt closing paragraph."""
+    closing = _p(doc, style="DG Table", line_spacing=Pt(1),
+                 line_spacing_rule=WD_LINE_SPACING.EXACTLY)
+    closing.paragraph_format.keep_with_next = False
+
+
+def _table(doc: DocumentObject, widths_mm: list[float], rows: int, *,
+           borders: bool = True, header: bool = True) -> Table:
+    """Return a full-width fixed-layout table: single borders and a repeating header row
+    unless turned off; rows never split across pages."""
     assert abs(sum(widths_mm) - TEXT_WIDTH_MM) < 0.01, widths_mm
     table = doc.add_table(rows=rows, cols=len(widths_mm))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -337,17 +491,18 @@ def _table(doc: DocumentObject, widths_mm: list[float], rows: int) -> Table:
         tblPr.append(tblW)
     tblW.set(qn("w:type"), "dxa")
     tblW.set(qn("w:w"), str(int(sum(Mm(w).twips for w in widths_mm))))
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        el = OxmlElement(f"w:{edge}")
-        el.set(qn("w:val"), "single")
-        el.set(qn("w:sz"), "4")
-        el.set(qn("w:space"), "0")
-        el.set(qn("w:color"), "auto")
-        borders.append(el)
-    # schema order: … tblW, jc, tblCellSpacing, tblInd, tblBorders, shd, tblLayout …
-    anchor = tblPr.find(qn("w:jc"))
-    (anchor if anchor is not None else tblW).addnext(borders)
+    if borders:
+        tbl_borders = OxmlElement("w:tblBorders")
+        for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+            el = OxmlElement(f"w:{edge}")
+            el.set(qn("w:val"), "single")
+            el.set(qn("w:sz"), "4")
+            el.set(qn("w:space"), "0")
+            el.set(qn("w:color"), "auto")
+            tbl_borders.append(el)
+        # schema order: … tblW, jc, tblCellSpacing, tblInd, tblBorders, shd, tblLayout …
+        anchor = tblPr.find(qn("w:jc"))
+        (anchor if anchor is not None else tblW).addnext(tbl_borders)
     for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths_mm):
         col.set(qn("w:w"), str(Mm(width).twips))
     for row in table.rows:
@@ -357,8 +512,9 @@ def _table(doc: DocumentObject, widths_mm: list[float], rows: int) -> Table:
             cell.paragraphs[0].style = doc.styles["DG Table"]
         trPr = row._tr.get_or_add_trPr()
         trPr.append(OxmlElement("w:cantSplit"))
-    header_trPr = table.rows[0]._tr.get_or_add_trPr()
-    header_trPr.append(OxmlElement("w:tblHeader"))
+    if header:
+        header_trPr = table.rows[0]._tr.get_or_add_trPr()
+        header_trPr.append(OxmlElement("w:tblHeader"))
     return table
 
 
@@ -519,49 +675,158 @@ def _annexes(doc: DocumentObject) -> None:
     _tag(doc, "{%p else %}")
     _p(doc, "各方均未申报背景知识产权。", "DG Body")
     _tag(doc, "{%p endif %}")
-    # Word expects the body to end with a paragraph, not a table: a 1pt closing paragraph.
-    closing = _p(doc, style="DG Table", line_spacing=Pt(1),
-                 line_spacing_rule=WD_LINE_SPACING.EXACTLY)
-    closing.paragraph_format.keep_with_next = False
+    _end_paragraph(doc)
 
 
 def build_formation_agreement() -> bytes:
     """Return the bytes of the formation-agreement template."""
-    doc = Document()
-    _drop_default_template_parts(doc)
-    _build_styles(doc)
-    _setup_page(doc)
-    _build_header_footer(doc)
-    _set_properties(doc)
-    # Document() starts with an empty body; everything below is appended in order.
+    doc = _new_document("创新联合体组建协议模板", _agreement_styles)
     _cover(doc)
     _preamble(doc)
     _body(doc)
     _signature_page(doc)
     _annexes(doc)
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return _stable_zip(buffer.getvalue())
+    return _save(doc)
 
 
-def _stable_zip(data: bytes) -> bytes:
-    """Return *data* re-zipped with fixed timestamps and the original entry order."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, src.read(info.filename))
-    return out.getvalue()
+# =========================================================================================
+# the construction plan
+# =========================================================================================
+def _plan_cover(doc: DocumentObject) -> None:
+    """Title in the upper third, then "label：value" lines in a borderless two-column table."""
+    _p(doc, "{{ doc.title }}", "DG Title", space_before=Pt(120), space_after=Pt(48))
+    table = _table(doc, [60, 96], 3, borders=False, header=False)
+    _fill_row(doc, table.rows[0], ["{%tr for line in doc.cover_lines %}"], ["DG Cover"])
+    _fill_row(doc, table.rows[1], ["{{ line.label }}：", "{{ line.value }}"],
+              ["DG Cover", "DG Cover"])
+    _fill_row(doc, table.rows[2], ["{%tr endfor %}"], ["DG Cover"])
+    label, value = (cell.paragraphs[0] for cell in table.rows[1].cells)
+    label.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    value.alignment = WD_ALIGN_PARAGRAPH.LEFT
+
+
+def _jinja_cell(tc, *, span: str, fill: str, align: str | None = None) -> None:
+    """Template one cell: gridSpan and shading in its tcPr, jc in its paragraph; auto width."""
+    tcPr = tc.tcPr
+    tcW = tcPr.find(qn("w:tcW"))
+    grid_span = OxmlElement("w:gridSpan")
+    grid_span.set(qn("w:val"), span)
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    tcW.addnext(grid_span)  # schema order: tcW, gridSpan, …, shd, …, vAlign
+    grid_span.addnext(shd)
+    if align is not None:
+        jc = OxmlElement("w:jc")
+        jc.set(qn("w:val"), align)
+        tc.find(qn("w:p")).find(qn("w:pPr")).append(jc)  # pPr holds only pStyle
+
+
+def _block_table(doc: DocumentObject) -> None:
+    """The table block: grid widths, header cells and body cells all come from b.table.
+
+    A docxtpl column loop needs a cell for {%tc for %}, the looped cell and a cell for
+    {%tc endfor %}, so the table is built with three columns and four rows (header,
+    {%tr for %}, data, {%tr endfor %}). Then the values python-docx cannot hold go into the
+    XML: the grid becomes a Jinja loop over b.table.widths, cell widths become auto (the
+    fixed layout follows the grid) and the looped cells get templated gridSpan, w:shd fill
+    and w:jc. python-docx must not read this table afterwards.
+    """
+    H, T = "DG Table Header", "DG Table"
+    table = _table(doc, [TEXT_WIDTH_MM / 3] * 3, 4)
+    header, row_for, row, row_end = table.rows
+    _fill_row(doc, header, ["{%tc for h in b.table.header %}", "{{ h.text }}", "{%tc endfor %}"],
+              [H, H, H])
+    _fill_row(doc, row_for, ["{%tr for row in b.table.rows %}"], [T])
+    _fill_row(doc, row, ["{%tc for cell in row %}", "{{ cell.text }}", "{%tc endfor %}"],
+              [T, T, T])
+    _fill_row(doc, row_end, ["{%tr endfor %}"], [T])
+    header_tcs = header._tr.findall(qn("w:tc"))
+    row_tcs = row._tr.findall(qn("w:tc"))
+
+    tbl = table._tbl
+    tbl.tblPr.find(qn("w:tblW")).set(qn("w:w"), "{{ b.table.widths|sum }}")
+    grid = tbl.tblGrid
+    for col in list(grid):
+        grid.remove(col)
+    grid.text = "{% for w in b.table.widths %}"
+    col = OxmlElement("w:gridCol")
+    col.set(qn("w:w"), "{{ w }}")
+    col.tail = "{% endfor %}"
+    grid.append(col)
+    for tcW in tbl.iter(qn("w:tcW")):
+        tcW.set(qn("w:type"), "auto")
+        tcW.set(qn("w:w"), "0")
+    _jinja_cell(header_tcs[1], span="{{ h.span }}", fill="D9D9D9")
+    _jinja_cell(row_tcs[1], span="{{ cell.span }}", fill="{{ cell.fill }}",
+                align="{{ cell.align }}")
+
+
+def _plan_blocks(doc: DocumentObject) -> None:
+    """One branch per block kind; the table is the else branch, so an unknown kind fails."""
+    _tag(doc, "{%p for b in doc.blocks %}")
+    for level in (1, 2, 3):
+        keyword = "if" if level == 1 else "elif"
+        _tag(doc, f'{{%p {keyword} b.kind == "heading" and b.level == {level} %}}')
+        _p(doc, "{{ b.text }}", f"DG Heading {level}")
+    _tag(doc, '{%p elif b.kind == "paragraph" %}')
+    _p(doc, "{{ b.text }}", "DG Body")
+    _tag(doc, '{%p elif b.kind == "caption" %}')
+    _p(doc, "{{ b.text }}", "DG Caption")
+    _tag(doc, '{%p elif b.kind == "note" %}')
+    _p(doc, "{{ b.text }}", "DG Note")
+    _tag(doc, "{%p else %}")
+    _block_table(doc)
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p endfor %}")
+
+
+def build_construction_plan() -> bytes:
+    """Return the bytes of the construction-plan template."""
+    doc = _new_document("创新联合体建设方案模板", _plan_styles)
+    _plan_cover(doc)
+    _p(doc, "{{ doc.title }}", "DG Title", page_break_before=True)
+    _plan_blocks(doc)
+    _end_paragraph(doc)
+    return _save(doc)
+
+
+# =========================================================================================
+# the integrity commitment
+# =========================================================================================
+def build_integrity_commitment() -> bytes:
+    """Return the bytes of the integrity-commitment template."""
+    doc = _new_document("诚信承诺书模板", _commitment_styles)
+    _p(doc, "{{ doc.title }}", "DG Title")
+    _p(doc, "{{ doc.addressee }}", "DG Addressee")
+    # doc["items"]: for a dict context, doc.items would be the dict's items() method.
+    for source in ("doc.paragraphs", 'doc["items"]', "doc.closing"):
+        _tag(doc, f"{{%p for text in {source} %}}")
+        # the closing paragraphs stay on the page of the signature block
+        _p(doc, "{{ text }}", "DG Body", keep_with_next=source == "doc.closing")
+        _tag(doc, "{%p endfor %}")
+    _p(doc, "承诺单位（盖章）：{{ doc.unit_name }}", "DG Signature",
+       space_before=Pt(GB_LINE.pt * 2), keep_with_next=True)
+    _p(doc, "{{ doc.signer_label }}________________", "DG Signature", keep_with_next=True)
+    _p(doc, "{{ doc.date_line }}", "DG Signature")
+    return _save(doc)
+
+
+# =========================================================================================
+TEMPLATES: dict[Path, Callable[[], bytes]] = {
+    FORMATION_AGREEMENT: build_formation_agreement,
+    CONSTRUCTION_PLAN: build_construction_plan,
+    INTEGRITY_COMMITMENT: build_integrity_commitment,
+}
 
 
 def main() -> int:
     """Build every template; return the exit code."""
-    FORMATION_AGREEMENT.parent.mkdir(parents=True, exist_ok=True)
-    FORMATION_AGREEMENT.write_bytes(build_formation_agreement())
-    print(f"wrote {FORMATION_AGREEMENT.relative_to(HERE.parent)}")
+    for path, build in TEMPLATES.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(build())
+        print(f"wrote {path.relative_to(HERE.parent)}")
     return 0
 
 

@@ -1,0 +1,53 @@
+"""Assemble each unit's integrity commitment (诚信承诺书, 指引 七（四）) as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from docgen.assemble import base_context, number_items, parties
+from docgen.clauses import DocumentTexts
+from docgen.models import Consortium
+from docgen.render import render_text
+
+__all__ = ["Commitment", "assemble_commitments"]
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """One unit's commitment letter, ready for the template."""
+
+    credit_code: str
+    unit_name: str
+    title: str
+    draft: bool
+    addressee: str
+    paragraphs: tuple[str, ...]
+    items: tuple[str, ...]
+    closing: tuple[str, ...]
+    signer_label: str
+    date_line: str = "______年____月____日"  # a deliberate blank: dated when signed
+
+
+def assemble_commitments(c: Consortium, texts: DocumentTexts, *, draft: bool = False) -> list[Commitment]:
+    """Return one commitment per unit, the lead unit first."""
+    base = base_context(c)
+    letters = []
+    for party in parties(c):
+        context = {**base, "unit": party.unit, "role": party.role}
+
+        def render(field: str) -> tuple[str, ...]:
+            text = render_text(getattr(texts, field), f"commitment.{field}.txt", context)
+            return tuple(number_items(text))
+
+        letters.append(Commitment(
+            credit_code=party.unit.credit_code,
+            unit_name=party.unit.name,
+            title=render_text(texts.title, "commitment.title.txt", context).strip(),
+            draft=draft,
+            addressee=render_text(texts.addressee, "commitment.addressee.txt", context).strip(),
+            paragraphs=render("paragraphs"),
+            items=render("items"),
+            closing=render("closing"),
+            signer_label=texts.signer_label,
+        ))
+    return letters

@@ -1,0 +1,389 @@
+"""Assemble the construction plan (建设方案): the outline file's sections, numbered, with computed tables.
+
+The section order lives in templates/zh_CN/plan_outline.yaml (format in its header comment), so the
+official reference outline, once published, replaces that file and no code. Every table and chart is
+computed from the input, so its totals always equal the input's totals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from docgen.assemble import base_context, number_items
+from docgen.errors import TemplateError
+from docgen.formatting import amount, cn_date, cn_number
+from docgen.models import FUNDING_SOURCES, MECHANISM_LABELS, Consortium
+from docgen.render import render_expression, render_text
+
+__all__ = ["PLAN_TABLES", "Plan", "PlanOutline", "assemble_plan", "load_outline"]
+
+TEXT_WIDTH = 8845  # dxa: the 156 mm text block of GB/T 9704
+ACTIVE = "2F5597"  # schedule: a quarter in which the task runs
+HEADER_FILLS = ("D9E2F3", "EDEDED", "auto")  # organisation chart: one shade per level
+
+
+# --- the outline file --------------------------------------------------------------------------
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OutlineBlock(_Record):
+    narrative: str | None = None
+    text: str | None = None
+    table: str | None = None
+    chart: str | None = None
+    when: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> OutlineBlock:
+        kinds = [k for k in ("narrative", "text", "table", "chart") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("每个 block 应恰有 narrative、text、table、chart 之一")
+        return self
+
+
+class OutlineSection(_Record):
+    title: str = Field(min_length=1)
+    when: str | None = None
+    blocks: tuple[OutlineBlock, ...] = ()
+    sections: tuple[OutlineSection, ...] = ()
+
+
+class PlanOutline(_Record):
+    """The plan's structure: its title and nested sections (at most three levels)."""
+
+    version: str
+    title: str
+    sections: tuple[OutlineSection, ...] = Field(min_length=1)
+
+
+def load_outline(path: Path) -> PlanOutline:
+    """Return the plan outline in path; raise TemplateError naming every defect."""
+    return _load_outline(Path(path))
+
+
+@lru_cache(maxsize=8)
+def _load_outline(path: Path) -> PlanOutline:
+    try:
+        outline = PlanOutline.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError) as exc:
+        raise TemplateError(f"建设方案提纲 {path} 无法读取：{exc}") from None
+    except ValidationError as exc:
+        details = "；".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise TemplateError(f"建设方案提纲 {path} 格式有误：{details}") from None
+    problems = []
+
+    def visit(sections: tuple[OutlineSection, ...], depth: int) -> None:
+        for section in sections:
+            if depth > 3:
+                problems.append(f"“{section.title}”超过三级标题")
+            for block in section.blocks:
+                if block.table and block.table not in PLAN_TABLES:
+                    problems.append(f"“{section.title}”：未知的表格 {block.table}（可用：{'、'.join(PLAN_TABLES)}）")
+                if block.chart and block.chart not in PLAN_CHARTS:
+                    problems.append(f"“{section.title}”：未知的图表 {block.chart}（可用：{'、'.join(PLAN_CHARTS)}）")
+                if block.narrative and block.narrative not in _NARRATIVE_FIELDS:
+                    problems.append(f"“{section.title}”：narrative 没有字段 {block.narrative}")
+            visit(section.sections, depth + 1)
+
+    visit(outline.sections, 1)
+    if problems:
+        raise TemplateError(f"建设方案提纲 {path} 有误：" + "；".join(problems))
+    return outline
+
+
+def _narrative_fields() -> set[str]:
+    from docgen.models import Narrative
+
+    return set(Narrative.model_fields)
+
+
+_NARRATIVE_FIELDS = _narrative_fields()
+
+
+# --- the plan as plain data ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    fill: str = "auto"
+    align: str = "left"
+    span: int = 1
+
+
+@dataclass(frozen=True)
+class Table:
+    widths: tuple[int, ...]
+    header: tuple[Cell, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One element of the plan body: a heading, paragraph, caption, note or table."""
+
+    kind: str
+    text: str = ""
+    level: int = 0
+    table: Table | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    title: str
+    draft: bool
+    cover_lines: tuple[dict[str, str], ...]
+    blocks: tuple[Block, ...]
+    version: str
+
+    @property
+    def headings(self) -> list[str]:
+        """Return every heading's text in order."""
+        return [b.text for b in self.blocks if b.kind == "heading"]
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+def _widths(*weights: float) -> tuple[int, ...]:
+    """Return column widths in dxa proportional to weights, summing to the text width."""
+    total = sum(weights)
+    widths = [int(TEXT_WIDTH * w / total) for w in weights]
+    widths[0] += TEXT_WIDTH - sum(widths)
+    return tuple(widths)
+
+
+def _head(*texts: str) -> tuple[Cell, ...]:
+    return tuple(Cell(t, align="center") for t in texts)
+
+
+def _num(value: Decimal) -> Cell:
+    return Cell(amount(value), align="right")
+
+
+TableResult = tuple[str, str, Table]  # caption, note (unit line), table
+Builder = Callable[[Consortium, dict[str, Any]], TableResult]
+
+
+def _members_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
+    rows = []
+    for i, party in enumerate(ctx["parties"], start=1):
+        u = party.unit
+        rows.append((Cell(str(i), align="center"), Cell(u.name), Cell(u.kind, align="center"),
+                     Cell(u.chain_position, align="center"), Cell(party.role, align="center"), Cell(u.role),
+                     _num(u.resources.cash), Cell(str(u.resources.people), align="right")))
+    table = Table(_widths(0.5, 2.6, 1, 1, 1, 3.2, 1.6, 0.9),
+                  _head("序号", "单位名称", "单位类型", "产业链位置", "角色", "分工定位", "自筹资金", "研发人员"),
+                  tuple(rows))
+    return "成员单位构成", "金额单位：元；人员单位：人", table
+
+
+def _goals_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
+    rows = []
+    for i, goal in enumerate(c.goals, start=1):
+        indicators = goal.indicators or ()
+        if not indicators:
+            rows.append((Cell(str(i), align="center"), Cell(goal.title), Cell("—", align="center"),
+                         Cell("—", align="center")))
+        for indicator in indicators:
+            rows.append((Cell(str(i), align="center"), Cell(goal.title), Cell(indicator.name),
+                         Cell(indicator.target, align="center")))
+    return "技术创新目标及考核指标", "", Table(_widths(0.6, 3, 4, 2), _head("序号", "目标", "考核指标", "目标值"),
+                                          tuple(rows))
+
+
+def _kpis_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
+    years = list(range(c.term_start.year, c.term_end.year + 1))
+    rows = []
+    for kpi in sorted(c.kpis, key=lambda k: ("管理运行机制", "科研攻关", "产出").index(k.category)):
+        by_year = {t.year: t.value for t in kpi.targets}
+        rows.append((Cell(kpi.category, align="center"), Cell(kpi.name), Cell(kpi.unit, align="center"),
+                     *(Cell(by_year.get(y, "—"), align="center") for y in years)))
+    header = _head("评价维度", "指标", "单位", *(f"{y}年" for y in years))
+    return "年度考核指标", "", Table(_widths(1.4, 3.4, 0.8, *([1.2] * len(years))), header, tuple(rows))
+
+
+def _tasks_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
+    short = {u.credit_code: u.display_name for u in c.units}
+    rows = []
+    total = Decimal(0)
+    for t in ctx["tasks"]:
+        total += t["budget_total"]
+        rows.append((Cell(t["id"], align="center"), Cell(t["title"]), Cell(short.get(t["owner"], t["owner"])),
+                     Cell("、".join(short.get(p, p) for p in t["participants"]) or "无"),
+                     Cell(f"{cn_date(t['start'])}—{cn_date(t['end'])}", align="center"),
+                     Cell("；".join(t["deliverables"])), _num(t["budget_total"])))
+    rows.append((Cell("合计", align="center", span=6), _num(total)))
+    table = Table(_widths(0.6, 2.2, 1.3, 1.8, 1.6, 2.6, 1.4),
+                  _head("编号", "任务名称", "承担单位", "参与单位", "起止时间", "交付成果", "经费"), tuple(rows))
+    return "攻关任务与技术攻关计划", "金额单位：元", table
+
+
+def _matrix(c: Consortium, columns: list[Any], key: Callable[[Any], Any], title: str,
+            labels: list[str]) -> TableResult:
+    """Return a unit × column funding table with row and column totals."""
+    rows = []
+    column_totals = [Decimal(0)] * len(columns)
+    for unit in c.units:
+        values = [sum((f.amount for f in c.funding if f.unit == unit.credit_code and key(f) == col), Decimal(0))
+                  for col in columns]
+        column_totals = [a + b for a, b in zip(column_totals, values)]
+        rows.append((Cell(unit.name), *(_num(v) for v in values), _num(sum(values, Decimal(0)))))
+    rows.append((Cell("合计", align="center"), *(_num(v) for v in column_totals),
+                 _num(sum(column_totals, Decimal(0)))))
+    table = Table(_widths(2.8, *([1.4] * len(columns)), 1.6), _head("单位名称", *labels, "合计"), tuple(rows))
+    return title, "金额单位：元", table
+
+
+def _budget_by_source(c: Consortium, ctx: dict[str, Any]) -> TableResult:
+    sources = [s for s in FUNDING_SOURCES if any(f.source == s for f in c.funding)]
+    return _matrix(c, sources, lambda f: f.source, "经费投入计划（按资金来源）", sources)
+
+
+def _budget_by_year(c: Consortium, ctx: dict[str, Any]) -> TableResult:
+    years = sorted({f.year for f in c.funding})
+    return _matrix(c, years, lambda f: f.year, "经费投入计划（按年度）", [f"{y}年" for y in years])
+
+
+def _milestones_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
+    rows = tuple((Cell(str(i), align="center"), Cell(cn_date(m.date), align="center"), Cell(m.title))
+                 for i, m in enumerate(sorted(c.milestones, key=lambda m: m.date), start=1))
+    return "主要里程碑", "", Table(_widths(0.6, 1.8, 6), _head("序号", "时间", "节点事项"), rows)
+
+
+PLAN_TABLES: dict[str, Builder] = {
+    "members": _members_table, "goals": _goals_table, "kpis": _kpis_table, "tasks": _tasks_table,
+    "budget_by_source": _budget_by_source, "budget_by_year": _budget_by_year,
+    "milestones": _milestones_table,
+}
+
+
+# --- charts (editable Word tables) -----------------------------------------------------------------
+
+def quarters(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
+    """Return the (year, quarter) pairs from the quarter of start to the quarter of end."""
+    out = []
+    year, quarter = start.year, (start.month - 1) // 3 + 1
+    while (year, quarter) <= (end.year, (end.month - 1) // 3 + 1):
+        out.append((year, quarter))
+        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    return out
+
+
+def _schedule_chart(c: Consortium, ctx: dict[str, Any]) -> TableResult:
+    periods = quarters(c.term_start, c.term_end)
+    years = sorted({y for y, _ in periods})
+    header = (Cell("攻关任务", align="center"),
+              *(Cell(f"{y}年", align="center", span=sum(1 for yy, _ in periods if yy == y)) for y in years))
+    quarter_row = (Cell("季度", align="center"), *(Cell(cn_number(q), align="center") for _, q in periods))
+    rows = [quarter_row]
+    for t in c.tasks:
+        running = set(quarters(t.start, t.end))
+        rows.append((Cell(f"{t.id} {t.title}"),
+                     *(Cell("", fill=ACTIVE if p in running else "auto") for p in periods)))
+    widths = _widths(3.2, *([6.8 / len(periods)] * len(periods)))
+    return "攻关任务进度安排（按季度）", "着色格为任务实施期间", Table(widths, header, tuple(rows))
+
+
+def _spread(total: int, parts: int) -> list[int]:
+    """Return parts spans that add up to total, as equal as possible (larger first)."""
+    base, extra = divmod(total, parts)
+    return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+def _organisation_chart(c: Consortium, ctx: dict[str, Any]) -> TableResult:
+    middle = [f"负责人：{c.head.name}（{c.head.position}）" if c.head else "",
+              f"首席专家：{c.chief_expert.name}（{c.chief_expert.title}）" if c.chief_expert else "",
+              f"{c.council.kind}：{c.council.chair}召集" if c.council else ""]
+    middle = [m for m in middle if m]
+    teams = [f"{t['id']}任务团队（{(c.unit(t['owner']) or c.lead).display_name}）" for t in ctx["tasks"]]
+    width = max(len(teams), len(middle), 1)
+    top = (Cell(f"牵头单位：{c.lead.name}", fill=HEADER_FILLS[0], align="center", span=width),)
+    second = tuple(Cell(text, fill=HEADER_FILLS[1], align="center", span=span)
+                   for text, span in zip(middle, _spread(width, len(middle))))
+    third = tuple(Cell(text, align="center", span=span) for text, span in zip(teams, _spread(width, len(teams))))
+    table = Table(_widths(*([1] * width)), (Cell("创新联合体组织架构", align="center", span=width),),
+                  (top, second, third) if second else (top, third))
+    return "组织架构图", "", table
+
+
+PLAN_CHARTS: dict[str, Builder] = {"schedule": _schedule_chart, "organisation": _organisation_chart}
+
+
+# --- assembly ---------------------------------------------------------------------------------
+
+_HEADING_NUMBERS: dict[int, Callable[[int], str]] = {
+    1: lambda n: f"{cn_number(n)}、", 2: lambda n: f"（{cn_number(n)}）", 3: lambda n: f"{n}.",
+}
+
+
+def plan_context(c: Consortium) -> dict[str, Any]:
+    """Return the names a plan text may use: the clause context plus plan-specific groupings."""
+    context = base_context(c)
+    by_category: dict[str, list[Any]] = {}
+    for category in ("管理运行机制", "科研攻关", "产出"):
+        kpis = [k for k in c.kpis if k.category == category]
+        if kpis:
+            by_category[category] = kpis
+    return {**context, "mechanism_labels": MECHANISM_LABELS, "kpis_by_category": by_category}
+
+
+def assemble_plan(c: Consortium, outline: PlanOutline, *, draft: bool = False) -> Plan:
+    """Return the construction plan's outline for this consortium."""
+    context = plan_context(c)
+    blocks: list[Block] = []
+    counts = {"表": 0, "图": 0}  # tables and figures are numbered separately
+
+    def applies(item: Union[OutlineSection, OutlineBlock], where: str) -> bool:
+        return item.when is None or bool(render_expression(item.when, where, context))
+
+    def emit(sections: tuple[OutlineSection, ...], level: int) -> None:
+        number = 0
+        for section in sections:
+            if not applies(section, f"建设方案提纲“{section.title}”"):
+                continue
+            number += 1
+            blocks.append(Block("heading", _HEADING_NUMBERS[level](number) + section.title, level))
+            for index, block in enumerate(section.blocks):
+                where = f"plan.{section.title}.{index}"
+                if not applies(block, where):
+                    continue
+                if block.narrative is not None:
+                    text = getattr(c.narrative, block.narrative)
+                    paragraphs = number_items(text, "plan")
+                    if not paragraphs:
+                        raise TemplateError(f"建设方案“{section.title}”需要 narrative.{block.narrative}，输入中为空")
+                    blocks.extend(Block("paragraph", p) for p in paragraphs)
+                elif block.text is not None:
+                    text = render_text(block.text, f"{where}.txt", context)
+                    blocks.extend(Block("paragraph", p) for p in number_items(text, "plan"))
+                else:
+                    builder = PLAN_TABLES[block.table] if block.table else PLAN_CHARTS[str(block.chart)]
+                    caption, note, table = builder(c, context)
+                    label = "表" if block.table else "图"
+                    counts[label] += 1
+                    blocks.append(Block("caption", f"{label}{counts[label]}　{caption}"))
+                    if note:
+                        blocks.append(Block("note", note))
+                    blocks.append(Block("table", table=table))
+            emit(section.sections, level + 1)
+
+    emit(outline.sections, 1)
+    cover = [
+        {"label": "牵头单位（盖章）", "value": c.lead.name},
+        {"label": "产业领域", "value": c.industry + (f"（{c.future_field}）" if c.future_field else "")},
+        {"label": "细分赛道", "value": c.sub_track},
+    ]
+    if c.chief_expert:
+        cover.append({"label": "首席专家", "value": f"{c.chief_expert.name}（{c.chief_expert.title}）"})
+    cover.append({"label": "编制日期", "value": cn_date(c.signing_date)})
+    title = render_text(outline.title, "plan.title.txt", context).strip()
+    return Plan(title, draft, tuple(cover), tuple(blocks), outline.version)
