@@ -4,7 +4,7 @@ Data flows one way: ``load`` (YAML/JSON → model) → ``check`` (guideline rule
 ``render_*`` (clause library + template → .docx bytes) → ``render_to`` (files + manifest.json).
 """
 
-from docgen.documents import input_digest, render_agreement, render_to
+from docgen.documents import input_digest, render_agreement, render_commitments, render_plan, render_to
 from docgen.errors import (
     ConversionError, DocgenError, InputError, InputProblem, OutputExistsError, RuleError, TemplateError,
 )
@@ -21,6 +21,6 @@ def schema() -> dict[str, object]:
 __all__ = [
     "Consortium", "ConversionError", "DocgenError", "Finding", "InputError", "InputProblem",
     "OutputExistsError", "RuleError", "TemplateError", "check", "input_digest", "load", "parse",
-    "render_agreement", "render_to", "schema",
+    "render_agreement", "render_commitments", "render_plan", "render_to", "schema",
 ]
 __version__ = "0.1.0"

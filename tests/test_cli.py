@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+import docgen
+
 from conftest import BASE_SAMPLE, ROOT, SAMPLES, VALID_SAMPLES
 
 INVALID = SAMPLES / "invalid"
@@ -78,11 +80,13 @@ def test_render_writes_agreement_and_manifest_then_refuses_to_overwrite(tmp_path
     import hashlib
 
     assert manifest["input_sha256"] == hashlib.sha256(BASE_SAMPLE.read_bytes()).hexdigest()
-    assert [d["kind"] for d in manifest["documents"]] == ["agreement"]
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    kinds = [d["kind"] for d in manifest["documents"]]
+    assert kinds[:2] == ["agreement", "plan"] and set(kinds[2:]) == {"commitment"}
+    assert len(kinds) == 2 + len(docgen.load(BASE_SAMPLE).units)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     again = run("render", str(BASE_SAMPLE), "-o", str(out))
     assert again.returncode == 1 and "--force" in again.stderr
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert run("render", str(BASE_SAMPLE), "-o", str(out), "--force").returncode == 0
 
 
