@@ -180,7 +180,7 @@ def _members_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
         rows.append((Cell(str(i), align="center"), Cell(u.name), Cell(u.kind, align="center"),
                      Cell(u.chain_position, align="center"), Cell(party.role, align="center"), Cell(u.role),
                      _num(u.resources.cash), Cell(str(u.resources.people), align="right")))
-    table = Table(_widths(0.5, 2.6, 1, 1, 1, 3.2, 1.6, 0.9),
+    table = Table(_widths(0.5, 2.4, 0.8, 0.9, 0.8, 2.8, 1.9, 0.8),
                   _head("序号", "单位名称", "单位类型", "产业链位置", "角色", "分工定位", "自筹资金", "研发人员"),
                   tuple(rows))
     return "成员单位构成", "金额单位：元；人员单位：人", table
@@ -222,7 +222,7 @@ def _tasks_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
                      Cell(f"{cn_date(t['start'])}—{cn_date(t['end'])}", align="center"),
                      Cell("；".join(t["deliverables"])), _num(t["budget_total"])))
     rows.append((Cell("合计", align="center", span=6), _num(total)))
-    table = Table(_widths(0.6, 2.2, 1.3, 1.8, 1.6, 2.6, 1.4),
+    table = Table(_widths(0.7, 2.0, 1.2, 1.6, 1.9, 2.4, 1.9),
                   _head("编号", "任务名称", "承担单位", "参与单位", "起止时间", "交付成果", "经费"), tuple(rows))
     return "攻关任务与技术攻关计划", "金额单位：元", table
 
@@ -239,7 +239,7 @@ def _matrix(c: Consortium, columns: list[Any], key: Callable[[Any], Any], title:
         rows.append((Cell(unit.name), *(_num(v) for v in values), _num(sum(values, Decimal(0)))))
     rows.append((Cell("合计", align="center"), *(_num(v) for v in column_totals),
                  _num(sum(column_totals, Decimal(0)))))
-    table = Table(_widths(2.8, *([1.4] * len(columns)), 1.6), _head("单位名称", *labels, "合计"), tuple(rows))
+    table = Table(_widths(2.6, *([1.6] * len(columns)), 1.8), _head("单位名称", *labels, "合计"), tuple(rows))
     return title, "金额单位：元", table
 
 

@@ -257,9 +257,11 @@ def _title_style(doc: DocumentObject) -> None:
 
 
 def _cover_style(doc: DocumentObject) -> None:
-    """DG Cover: the cover-page lines under the title."""
+    """DG Cover: the cover-page lines under the title; DG Cover List: the members listed there."""
     _paragraph_style(doc, "DG Cover", size=SIZE_3, align=WD_ALIGN_PARAGRAPH.CENTER,
                      line_exact=Pt(32))
+    _paragraph_style(doc, "DG Cover List", size=SIZE_4, align=WD_ALIGN_PARAGRAPH.CENTER,
+                     line_exact=Pt(22))
 
 
 def _table_styles(doc: DocumentObject) -> None:
@@ -546,18 +548,19 @@ def _loop_table(doc: DocumentObject, widths: list[float], headers: list[str],
 # the formation agreement
 # =========================================================================================
 def _cover(doc: DocumentObject) -> None:
-    _p(doc, "{{ doc.title }}", "DG Title", space_before=Pt(120), space_after=Pt(36))
+    # Spacing is tight enough that a cover listing 14 members still fits on one page.
+    _p(doc, "{{ doc.title }}", "DG Title", space_before=Pt(48), space_after=Pt(30))
     _tag(doc, "{%p if doc.number %}")
     _p(doc, "协议编号：{{ doc.number }}", "DG Cover")
     _tag(doc, "{%p endif %}")
     _tag(doc, '{%p for p in doc.parties if p.role == "牵头单位" %}')
-    _p(doc, "牵头单位：{{ p.name }}", "DG Cover", space_before=Pt(48))
+    _p(doc, "牵头单位：{{ p.name }}", "DG Cover", space_before=Pt(24))
     _tag(doc, "{%p endfor %}")
     _p(doc, "成员单位：", "DG Cover")
     _tag(doc, '{%p for p in doc.parties if p.role == "成员单位" %}')
-    _p(doc, "{{ p.name }}", "DG Cover")
+    _p(doc, "{{ p.name }}", "DG Cover List")
     _tag(doc, "{%p endfor %}")
-    _p(doc, "签订地点：{{ doc.signing_place }}", "DG Cover", space_before=Pt(48))
+    _p(doc, "签订地点：{{ doc.signing_place }}", "DG Cover", space_before=Pt(24))
     _p(doc, "签订日期：{{ doc.signing_date }}", "DG Cover")
 
 
