@@ -4,7 +4,10 @@ Data flows one way: ``load`` (YAML/JSON → model) → ``check`` (guideline rule
 ``render_*`` (clause library + template → .docx bytes) → ``render_to`` (files + manifest.json).
 """
 
-from docgen.documents import input_digest, render_agreement, render_commitments, render_plan, render_to
+from docgen.changes import ChangeSet, check_change, diff
+from docgen.documents import (
+    input_digest, render_agreement, render_change, render_commitments, render_plan, render_to,
+)
 from docgen.errors import (
     ConversionError, DocgenError, InputError, InputProblem, OutputExistsError, RuleError, TemplateError,
 )
@@ -19,6 +22,7 @@ def schema() -> dict[str, object]:
 
 
 __all__ = [
+    "ChangeSet", "check_change", "diff", "render_change",
     "Consortium", "ConversionError", "DocgenError", "Finding", "InputError", "InputProblem",
     "OutputExistsError", "RuleError", "TemplateError", "check", "input_digest", "load", "parse",
     "render_agreement", "render_commitments", "render_plan", "render_to", "schema",

@@ -155,7 +155,8 @@ def number_items(text: str, style: str = "contract") -> list[str]:
     Paragraphs are separated by blank lines; the lines of one paragraph are joined without a space
     (Chinese has none). "- " starts an item and "  - " a sub-item, each its own paragraph. A contract
     numbers them （一） and 1.; a plan, whose headings already use 一、（一）1., numbers them （1） and ①.
-    Item numbering restarts after an ordinary paragraph.
+    Item numbering restarts after an ordinary paragraph. "> " starts a quoted paragraph (an amended
+    article's new wording), which stands alone and does not restart the numbering.
     """
     item_label, sub_label = _ITEM_STYLES[style]
     paragraphs: list[str] = []
@@ -163,7 +164,7 @@ def number_items(text: str, style: str = "contract") -> list[str]:
     item = sub = 0
     for raw in text.splitlines():
         stripped = raw.strip()
-        if not stripped or raw.startswith(("- ", "  - ")):
+        if not stripped or raw.startswith(("- ", "  - ", "> ")):
             if current:
                 paragraphs.append("".join(current))
             current = None
@@ -175,6 +176,8 @@ def number_items(text: str, style: str = "contract") -> list[str]:
         elif raw.startswith("- "):
             item, sub = item + 1, 0
             current = [item_label(item) + raw[2:].strip()]
+        elif raw.startswith("> "):  # a quoted paragraph: its own paragraph, numbering continues after it
+            paragraphs.append(raw[2:].strip())
         elif current is not None:
             current.append(stripped)
         else:
@@ -260,8 +263,8 @@ def _render_fixed(texts: DocumentTexts, attr: str, context: dict[str, Any]) -> s
     return render_text(getattr(texts, attr), f"{texts.document}.{attr}.txt", context).strip()
 
 
-def _annexes(c: Consortium, texts: DocumentTexts, context: dict[str, Any]) -> dict[str, Annex]:
-    titles = {key: f"附件{i}　{name}" for i, (key, name) in enumerate(texts.annexes.items(), 1)}
+def annex_tables(c: Consortium, titles: dict[str, str], context: dict[str, Any]) -> dict[str, Annex]:
+    """Return the annex tables computed from the data, titled from titles {key: heading}."""
     names = {u.credit_code: u.display_name for u in c.units}
     members = tuple(
         {"no": str(i), "designation": p.designation, "name": p.unit.name, "credit_code": p.unit.credit_code,
@@ -301,13 +304,14 @@ def _annexes(c: Consortium, texts: DocumentTexts, context: dict[str, Any]) -> di
     }
 
 
-def _party_rows(c: Consortium) -> tuple[dict[str, str], ...]:
+def party_rows(parties_: list[Party]) -> tuple[dict[str, str], ...]:
+    """Return the preamble's party blocks as flat strings."""
     return tuple(
         {"designation": p.designation, "role": p.role, "name": p.unit.name,
          "credit_code": p.unit.credit_code, "address": p.unit.address,
          "legal_representative": p.unit.legal_representative, "contact_name": p.unit.contact.name,
          "contact_phone": p.unit.contact.phone, "contact_email": p.unit.contact.email}
-        for p in parties(c)
+        for p in parties_
     )
 
 
@@ -326,11 +330,12 @@ def assemble_agreement(c: Consortium, library: Library, *, draft: bool = False) 
         draft=draft,
         signing_place=c.signing_place,
         signing_date=cn_date(c.signing_date),
-        parties=_party_rows(c),
+        parties=party_rows(parties(c)),
         recitals=recitals,
         chapters=chapters,
         closing=texts.closing,
-        annexes=_annexes(c, texts, context),
+        annexes=annex_tables(c, {key: f"附件{i}　{name}" for i, (key, name) in enumerate(texts.annexes.items(), 1)},
+                             context),
         signature_heading=_render_fixed(texts, "signature_heading", {**context, "title": title}),
         signatures=tuple(Signature(p.designation, p.role, p.unit.name) for p in parties(c)),
         clause_versions=versions,
@@ -345,5 +350,6 @@ def half_width_punctuation(text: str) -> list[str]:
     return [text[max(0, m.start() - 6): m.end() + 6] for m in _HALF_WIDTH_NEAR_CJK.finditer(text)]
 
 
-__all__ += ["assemble_articles", "half_width_punctuation", "number_articles", "render_clause", "document_context", "select_variant",
+__all__ += ["assemble_articles", "half_width_punctuation", "number_articles", "render_clause", "document_context", "select_variant", "annex_tables",
+            "party_rows",
             "text_context"]

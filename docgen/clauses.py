@@ -100,11 +100,12 @@ class ClauseFile(_Record):
 class DocumentTexts(_Record):
     """Texts of a document that are not articles; which fields a document needs depends on its kind.
 
-    agreement: title, recitals, closing, signature_heading, annexes.
+    agreement and supplement: title, recitals, closing, signature_heading, annexes.
     commitment: title, addressee, paragraphs, items, closing, signer_label.
+    change_table: title, subtitle, intro, note.
     """
 
-    document: Literal["agreement", "commitment"]
+    document: Literal["agreement", "commitment", "supplement", "change_table"]
     version: str = Field(min_length=1)
     legal_basis: tuple[str, ...] = Field(min_length=1)
     title: str = Field(min_length=1)
@@ -116,11 +117,16 @@ class DocumentTexts(_Record):
     paragraphs: str = ""
     items: str = ""
     signer_label: str = ""
+    subtitle: str = ""
+    intro: str = ""
+    note: str = ""
 
     @model_validator(mode="after")
     def _fields_of_kind(self) -> DocumentTexts:
         required = {"agreement": ("recitals", "closing", "signature_heading", "annexes"),
-                    "commitment": ("addressee", "paragraphs", "items", "signer_label")}[self.document]
+                    "commitment": ("addressee", "paragraphs", "items", "signer_label"),
+                    "supplement": ("recitals", "closing", "signature_heading", "annexes"),
+                    "change_table": ("subtitle", "intro", "note")}[self.document]
         missing = [name for name in required if not getattr(self, name)]
         if missing:
             raise ValueError(f"{self.document} 缺少 {'、'.join(missing)}")

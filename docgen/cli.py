@@ -144,6 +144,32 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
         _fail(exc)
 
 
+@main.command("change")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder of the consortium's change versions; each run adds 补充协议第N号/.")
+@click.option("--draft", is_flag=True, help="Tolerate rule errors of either version; pages marked 草稿.")
+def change_command(old: Path, new: Path, out_dir: Path, draft: bool) -> None:
+    """Draft the supplementary agreement (补充协议) for the change from OLD to NEW, with the consolidated
+    agreement, updated plan and commitments, and the 修订对照表, in a new version folder under OUT."""
+    from docgen.changes import check_change
+
+    try:
+        before, after = docgen.load(old), docgen.load(new)
+    except InputError as exc:
+        _fail(exc)
+    findings = check_change(before, after)
+    try:
+        manifest = docgen.render_change(before, after, out_dir, draft=draft,
+                                        old_sha256=hashlib.sha256(old.read_bytes()).hexdigest(),
+                                        new_sha256=hashlib.sha256(new.read_bytes()).hexdigest())
+    except DocgenError as exc:
+        _fail(exc)
+    _print_findings([f for f in findings if f.severity == "warning"])
+    _out.print(f"已生成 {manifest.parent}（清单 {manifest.name}）")
+
+
 @main.command("clauses")
 @click.option("--lint", is_flag=True, help="Check the clause library; exit 1 on any problem.")
 def clauses_command(lint: bool) -> None:

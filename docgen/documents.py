@@ -12,17 +12,22 @@ from docgen.commitments import assemble_commitments
 from docgen.plan import assemble_plan, load_outline
 from docgen.errors import RuleError, TemplateError
 from docgen.models import Consortium
-from docgen.output import Document, safe_filename, write_documents
+from docgen.changes import check_change, diff
+from docgen.errors import OutputExistsError
+from docgen.output import Document, read_versions, safe_filename, write_documents
+from docgen.supplement import amended_articles, assemble_change_table, assemble_supplement, serial_name
 from docgen.render import render_docx
-from docgen.resources import templates_dir
+from docgen.resources import clauses_dir, templates_dir
 from docgen.rules import check, has_errors
 
 __all__ = [
-    "agreement_document", "commitment_documents", "input_digest", "plan_document", "render_agreement",
-    "render_commitments", "render_plan", "render_to",
+    "agreement_document", "change_documents", "commitment_documents", "input_digest", "plan_document",
+    "render_agreement", "render_change", "render_commitments", "render_plan", "render_to",
 ]
 
 AGREEMENT_TEMPLATE = "formation_agreement.docx"
+SUPPLEMENT_TEMPLATE = "supplementary_agreement.docx"
+CHANGE_TABLE_TEMPLATE = "change_table.docx"
 PLAN_TEMPLATE = "construction_plan.docx"
 PLAN_OUTLINE = "plan_outline.yaml"
 COMMITMENT_TEMPLATE = "integrity_commitment.docx"
@@ -126,3 +131,70 @@ def render_to(consortium: Consortium, out_dir: Path | str, *, draft: bool = Fals
     documents = all_documents(consortium, draft=draft)
     digest = input_sha256 or input_digest(consortium)
     return write_documents(Path(out_dir), documents, digest, overwrite=overwrite)
+
+
+def change_documents(old: Consortium, new: Consortium, *, serial: int = 1, previous: list[str] | None = None,
+                     draft: bool = False) -> list[Document]:
+    """Return the documents of a member change: supplement, consolidated agreement, plan, change table,
+    commitments.
+
+    Raise RuleError with every finding if ``check_change`` reports errors. With draft, rule errors of
+    either version are tolerated (pages marked 草稿), but not the change rules themselves (CHANGE_…):
+    an empty change, a departing lead unit or an unassigned task cannot be drafted at all.
+    """
+    findings = check_change(old, new)
+    blocking = [f for f in findings if f.severity == "error" and (not draft or f.code.startswith("CHANGE_"))]
+    if blocking:
+        raise RuleError(findings)
+    library = load_library()
+    supplement_library = load_library(clauses_dir() / "supplement")
+    changeset = diff(old, new)
+    amended = amended_articles(changeset, library)
+    supplement = assemble_supplement(changeset, library, supplement_library, serial=serial,
+                                     previous=previous or [], amended=amended, draft=draft)
+    table = assemble_change_table(changeset, library, supplement_library, serial=serial, amended=amended,
+                                  draft=draft)
+    author = new.lead.name
+    supplement_data = render_docx(templates_dir() / SUPPLEMENT_TEMPLATE, {"doc": supplement},
+                                  properties={"title": supplement.title, "author": author,
+                                              "subject": "创新联合体组建协议补充协议", "keywords": "成员变更"})
+    table_data = render_docx(templates_dir() / CHANGE_TABLE_TEMPLATE, {"doc": table},
+                             properties={"title": f"{table.subtitle}{table.title}", "author": author,
+                                         "subject": "修订对照表", "keywords": "成员变更"})
+    consolidated = agreement_document(new, draft=True) if draft else agreement_document(new)
+    name = serial_name(serial)
+    return [
+        Document("supplement", safe_filename(supplement.title.replace("《", "").replace("》", "")) + ".docx",
+                 supplement_data,
+                 f"zh_CN/{SUPPLEMENT_TEMPLATE}", supplement.clause_versions),
+        Document("consolidated_agreement",
+                 safe_filename(consolidated.filename.removesuffix(".docx") + f"（依{name}补充协议汇编）") + ".docx",
+                 consolidated.data, consolidated.template, consolidated.clauses),
+        Document("change_table", safe_filename(f"修订对照表（{name}补充协议）") + ".docx", table_data,
+                 f"zh_CN/{CHANGE_TABLE_TEMPLATE}", {}),
+        plan_document(new, draft=draft),
+        *commitment_documents(new, draft=draft),
+    ]
+
+
+def render_change(old: Consortium, new: Consortium, out_root: Path | str, *, draft: bool = False,
+                  old_sha256: str | None = None, new_sha256: str | None = None) -> Path:
+    """Write a member change's documents into a new version folder under out_root; return its manifest.
+
+    The serial number (第一号, 第二号, …) follows from the versions already in out_root, whose folders are
+    never touched. Drafting the same pair of inputs twice is refused (OutputExistsError).
+    """
+    out_root = Path(out_root)
+    old_digest = old_sha256 or input_digest(old)
+    new_digest = new_sha256 or input_digest(new)
+    versions = read_versions(out_root)
+    for version in versions:
+        if (version.get("base_sha256"), version.get("input_sha256")) == (old_digest, new_digest):
+            raise OutputExistsError(f"这两个版本之间的变更已生成为{serial_name(int(version['serial']))}补充协议"
+                                    f"（{version['folder']}），未重复生成")
+    serial = (int(versions[-1]["serial"]) + 1) if versions else 1
+    previous = [serial_name(int(v["serial"])) for v in versions]
+    documents = change_documents(old, new, serial=serial, previous=previous, draft=draft)
+    folder = out_root / f"补充协议{serial_name(serial)}"
+    return write_documents(folder, documents, new_digest,
+                           extra={"base_sha256": old_digest, "serial": serial})

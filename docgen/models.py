@@ -17,7 +17,7 @@ from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
 __all__ = [
-    "Arbitration", "BackgroundIP", "BenefitPolicy", "BreachPolicy", "BudgetLine", "ChiefExpert",
+    "Amendment", "Arbitration", "BackgroundIP", "Departure", "BenefitPolicy", "BreachPolicy", "BudgetLine", "ChiefExpert",
     "Confidentiality", "Consortium", "Contact", "Council", "FundingLine", "Goal", "Head",
     "InKind", "Indicator", "IPPolicy", "KPI", "Litigation", "Mechanisms", "Milestone",
     "Narrative", "Resources", "RiskPolicy", "RuleException", "Share", "Task", "Unit",
@@ -295,6 +295,26 @@ class RuleException(_Model):
     reason: Text = Field(title="理由", description="不符合“原则上”要求的具体理由，将写入检查结果")
 
 
+class Departure(_Model):
+    """A unit leaving the consortium through a supplementary agreement (指引 七（三）)."""
+
+    unit: CreditCode = Field(title="退出单位", description="退出单位的统一社会信用代码")
+    kind: Literal["自愿退出", "除名"] = Field(title="退出方式", description="自愿退出，或依原协议被除名")
+    reason: Text = Field(title="退出原因", description="写入补充协议的退出原因")
+    effective_date: dt.date = Field(title="退出生效日期")
+
+
+class Amendment(_Model):
+    """What a new version of the input says about the change it makes (for the 补充协议)."""
+
+    signing_date: dt.date = Field(title="补充协议签订日期")
+    number: str | None = Field(None, title="补充协议编号", description="可不填")
+    signing_place: str | None = Field(None, title="补充协议签订地点", description="不填则与原协议相同")
+    reason: Text = Field(title="变更原因", description="如“根据已立项项目的实施需要”")
+    departures: list[Departure] = Field(default_factory=list, title="成员退出",
+                                        description="每个退出单位的方式、原因和生效日期")
+
+
 class Narrative(_Model):
     """Prose the construction plan needs; each field is one section's body text."""
 
@@ -343,6 +363,8 @@ class Consortium(_Model):
     kpis: list[KPI] = Field(default_factory=list, title="考核指标")
     milestones: list[Milestone] = Field(default_factory=list, title="里程碑")
     narrative: Narrative = Field(default_factory=Narrative, title="建设方案文字")
+    amendment: Amendment | None = Field(None, title="本次变更说明",
+                                        description="仅在生成补充协议时填写：签订日期、变更原因、成员退出")
     exceptions: list[RuleException] = Field(default_factory=list, title="例外说明",
                                             description="对“原则上”要求的有理由例外")
     copies_per_party: int = Field(1, ge=1, le=10, title="每方持有份数")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from docgen.errors import OutputExistsError
 
-__all__ = ["MANIFEST", "Document", "manifest", "safe_filename", "write_documents"]
+__all__ = ["MANIFEST", "Document", "manifest", "read_versions", "safe_filename", "write_documents"]
 
 MANIFEST = "manifest.json"
 
@@ -44,10 +44,15 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def manifest(documents: list[Document], input_sha256: str) -> dict[str, object]:
-    """Return the manifest of a run: the input's hash and, per document, kind, path, hash, sources."""
+def manifest(documents: list[Document], input_sha256: str,
+             extra: dict[str, object] | None = None) -> dict[str, object]:
+    """Return the manifest of a run: the input's hash and, per document, kind, path, hash, sources.
+
+    extra adds run-level facts (a change run records its base input's hash and its serial number).
+    """
     return {
         "input_sha256": input_sha256,
+        **(extra or {}),
         "documents": [
             {"kind": d.kind, "path": d.filename, "sha256": sha256(d.data), "template": d.template,
              "clauses": dict(sorted(d.clauses.items()))}
@@ -57,7 +62,7 @@ def manifest(documents: list[Document], input_sha256: str) -> dict[str, object]:
 
 
 def write_documents(out_dir: Path, documents: list[Document], input_sha256: str, *,
-                    overwrite: bool = False) -> Path:
+                    overwrite: bool = False, extra: dict[str, object] | None = None) -> Path:
     """Write the documents and manifest.json into out_dir and return the manifest's path.
 
     Raise OutputExistsError, writing nothing, if any target exists and overwrite is False. Files are
@@ -73,7 +78,7 @@ def write_documents(out_dir: Path, documents: list[Document], input_sha256: str,
         raise OutputExistsError(
             f"输出目录 {out_dir} 中已有以下文件，未做任何写入（如需覆盖请使用 --force）：" + "、".join(existing)
         )
-    text = json.dumps(manifest(documents, input_sha256), ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(manifest(documents, input_sha256, extra), ensure_ascii=False, indent=2) + "\n"
     contents = [(d.filename, d.data) for d in documents] + [(MANIFEST, text.encode("utf-8"))]
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
@@ -91,3 +96,17 @@ def write_documents(out_dir: Path, documents: list[Document], input_sha256: str,
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out_dir / MANIFEST
+
+
+def read_versions(root: Path) -> list[dict[str, object]]:
+    """Return the manifests of the change runs already in root (folders holding a supplement), by serial."""
+    found = []
+    for path in sorted(Path(root).glob(f"*/{MANIFEST}")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # not one of ours
+        if isinstance(data, dict) and isinstance(data.get("serial"), int) and \
+                any(d.get("kind") == "supplement" for d in data.get("documents", [])):
+            found.append({**data, "folder": str(path.parent)})
+    return sorted(found, key=lambda d: int(d["serial"]))  # type: ignore[call-overload]

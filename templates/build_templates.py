@@ -4,7 +4,7 @@ Run from the repository root::
 
     .venv/bin/python templates/build_templates.py
 
-It writes three templates under ``templates/zh_CN/``:
+It writes five templates under ``templates/zh_CN/``:
 
 ``formation_agreement.docx``
     the 组建协议 (formation agreement) of an innovation consortium; context in
@@ -16,11 +16,20 @@ It writes three templates under ``templates/zh_CN/``:
 ``integrity_commitment.docx``
     the 诚信承诺书 (integrity commitment), one document per unit; context in
     ``INTEGRITY_COMMITMENT_CONTEXT``.
+``supplementary_agreement.docx``
+    the 补充协议 (supplementary agreement on member changes): the formation agreement's
+    cover, preamble, article, signature and annex builders with articles directly under
+    the preamble (no chapters) and a list of annexes; context in
+    ``SUPPLEMENTARY_AGREEMENT_CONTEXT``.
+``change_table.docx``
+    the 修订对照表 (table of amended articles): title, subtitle, intro, a three-column
+    条款 | 修改前 | 修改后 table and a note, on A4 landscape; context in
+    ``CHANGE_TABLE_CONTEXT``.
 
 Every template is one section (docxtpl renders footnotes once per section), A4 with
-GB/T 9704 margins and a "— 1 —" footer page number, with a 草稿 header mark when
-``doc.draft`` is true. Formatting lives in named "DG …" styles. Each template reads one
-context variable, ``doc``. Rendering must use a SandboxedEnvironment with StrictUndefined
+GB/T 9704 margins (the change table: landscape, see ``_setup_page``) and a "— 1 —" footer
+page number, with a 草稿 header mark when ``doc.draft`` is true. Formatting lives in
+named "DG …" styles. Each template reads one context variable, ``doc``. Rendering must use a SandboxedEnvironment with StrictUndefined
 and autoescape on (see docgen/render.py).
 
 The construction plan's block table carries Jinja inside XML attributes (gridCol widths,
@@ -58,6 +67,8 @@ HERE = Path(__file__).resolve().parent
 FORMATION_AGREEMENT = HERE / "zh_CN" / "formation_agreement.docx"
 CONSTRUCTION_PLAN = HERE / "zh_CN" / "construction_plan.docx"
 INTEGRITY_COMMITMENT = HERE / "zh_CN" / "integrity_commitment.docx"
+SUPPLEMENTARY_AGREEMENT = HERE / "zh_CN" / "supplementary_agreement.docx"
+CHANGE_TABLE = HERE / "zh_CN" / "change_table.docx"
 
 FORMATION_AGREEMENT_CONTEXT = """
 doc.title, doc.number ("" omits the line), doc.draft (bool), doc.signing_place, doc.signing_date
@@ -103,6 +114,32 @@ doc.closing[]: str        paragraphs after the items
 doc.unit_name, doc.signer_label ("法定代表人（签字）："), doc.date_line ("______年____月____日")
 """
 
+SUPPLEMENTARY_AGREEMENT_CONTEXT = """
+doc.title, doc.number ("" omits the line), doc.draft (bool), doc.signing_place, doc.signing_date
+doc.parties[]: as in the formation agreement; role is "牵头单位", "成员单位", "新加入成员单位" or
+               "退出成员单位". The cover lists the 牵头单位 first, then every other party under
+               "成员单位：", those whose role is not "成员单位" followed by "（role）".
+doc.recitals[]: str
+doc.articles[]: number, title, paragraphs[] (>= 1)       (no chapters)
+doc.closing: str
+doc.annexes[] (may be empty): key, title, rows[] and, by key, the formation agreement's shapes:
+    key "members": rows[]: no, name, credit_code, kind, chain_position, role
+    key "tasks":   rows[]: id, title, owner, participants, period, deliverables, budget; total
+    key "funding": rows[]: unit, self, fiscal, social, other, total; total_row (same keys)
+  each annex starts a new page. Any other key fails the render (its branch reads a field
+  named unknown_annex_key__use_members_tasks_or_funding).
+doc.signature_heading, doc.signatures[]: designation, role, name
+"""
+
+CHANGE_TABLE_CONTEXT = """
+doc.title, doc.subtitle, doc.draft (bool)
+doc.intro[]: str                  paragraphs before the table
+doc.rows[]: clause: str, before[]: str, after[]: str
+            one table row per entry; each string of before/after is its own paragraph in the
+            cell (an empty list renders "（无）", as a cell must hold a paragraph)
+doc.note: str                     paragraph after the table; "" omits it
+"""
+
 # --- fonts and sizes (GB/T 9704 names; 号 sizes in points) -------------------------------
 LATIN = "Times New Roman"
 FANGSONG = "仿宋"
@@ -122,6 +159,8 @@ GB_LINE = Pt(28.95)  # GB/T 9704 pitch for 16pt text: 22 lines per page (29pt lo
 PAGE_W, PAGE_H = Mm(210), Mm(297)
 MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = Mm(37), Mm(35), Mm(28), Mm(26)
 TEXT_WIDTH_MM = 210 - 28 - 26  # 156 mm
+LANDSCAPE_TOP, LANDSCAPE_BOTTOM = Mm(30), Mm(28)  # A4 landscape (the change table)
+LANDSCAPE_TEXT_WIDTH_MM = 297 - 28 - 26  # 243 mm
 
 STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 FIXED_TIME = datetime(2025, 1, 1, 0, 0, 0)
@@ -335,17 +374,26 @@ def _commitment_styles(doc: DocumentObject) -> None:
 # =========================================================================================
 # page setup, header, footer, properties, saving
 # =========================================================================================
-def _setup_page(doc: DocumentObject) -> None:
-    """A4 portrait, GB/T 9704 margins, one section."""
+def _setup_page(doc: DocumentObject, landscape: bool = False) -> None:
+    """A4 portrait with GB/T 9704 margins, or A4 landscape; one section.
+
+    Landscape keeps the left/right margins (binding edge on the left) and takes the
+    top/bottom margins down to 30/28 mm; the page number stays about 7 mm below the text.
+    """
     section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = PAGE_W, PAGE_H
-    section.top_margin, section.bottom_margin = MARGIN_TOP, MARGIN_BOTTOM
+    if landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = PAGE_H, PAGE_W
+        section.top_margin, section.bottom_margin = LANDSCAPE_TOP, LANDSCAPE_BOTTOM
+    else:
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = PAGE_W, PAGE_H
+        section.top_margin, section.bottom_margin = MARGIN_TOP, MARGIN_BOTTOM
     section.left_margin, section.right_margin = MARGIN_LEFT, MARGIN_RIGHT
     section.gutter = Mm(0)
     section.header_distance = Mm(15)
     # GB/T 9704: page number 7 mm below the text block (35 - 7 - ~6 mm line height).
-    section.footer_distance = Mm(22)
+    section.footer_distance = Mm(15) if landscape else Mm(22)
 
 
 def _add_field(paragraph: Paragraph, instr: str, placeholder: str) -> None:
@@ -415,12 +463,13 @@ def _drop_default_template_parts(doc: DocumentObject) -> None:
             doc.part.rels.pop(rId)
 
 
-def _new_document(title: str, styles: Callable[[DocumentObject], None]) -> DocumentObject:
+def _new_document(title: str, styles: Callable[[DocumentObject], None], *,
+                  landscape: bool = False) -> DocumentObject:
     """Return an empty one-section A4 document with *styles*, header, footer and properties."""
     doc = Document()
     _drop_default_template_parts(doc)
     styles(doc)
-    _setup_page(doc)
+    _setup_page(doc, landscape)
     _build_header_footer(doc)
     _set_properties(doc, title)
     # Document() starts with an empty body; the caller appends everything in order.
@@ -482,7 +531,9 @@ def _table(doc: DocumentObject, widths_mm: list[float], rows: int, *,
            borders: bool = True, header: bool = True) -> Table:
     """Return a full-width fixed-layout table: single borders and a repeating header row
     unless turned off; rows never split across pages."""
-    assert abs(sum(widths_mm) - TEXT_WIDTH_MM) < 0.01, widths_mm
+    section = doc.sections[0]  # the page is stored in twips: allow their rounding
+    text_width_mm = (section.page_width - section.left_margin - section.right_margin) / Mm(1)
+    assert abs(sum(widths_mm) - text_width_mm) < 0.1, (widths_mm, text_width_mm)
     table = doc.add_table(rows=rows, cols=len(widths_mm))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
@@ -547,7 +598,10 @@ def _loop_table(doc: DocumentObject, widths: list[float], headers: list[str],
 # =========================================================================================
 # the formation agreement
 # =========================================================================================
-def _cover(doc: DocumentObject) -> None:
+def _cover(doc: DocumentObject, *, members: str = 'p.role == "成员单位"',
+           member_line: str = "{{ p.name }}") -> None:
+    """Title, number, 牵头单位, "成员单位：" and the parties selected by the Jinja test
+    *members* (one *member_line* each), signing place and date."""
     # Spacing is tight enough that a cover listing 14 members still fits on one page.
     _p(doc, "{{ doc.title }}", "DG Title", space_before=Pt(48), space_after=Pt(30))
     _tag(doc, "{%p if doc.number %}")
@@ -557,8 +611,8 @@ def _cover(doc: DocumentObject) -> None:
     _p(doc, "牵头单位：{{ p.name }}", "DG Cover", space_before=Pt(24))
     _tag(doc, "{%p endfor %}")
     _p(doc, "成员单位：", "DG Cover")
-    _tag(doc, '{%p for p in doc.parties if p.role == "成员单位" %}')
-    _p(doc, "{{ p.name }}", "DG Cover List")
+    _tag(doc, f"{{%p for p in doc.parties if {members} %}}")
+    _p(doc, member_line, "DG Cover List")
     _tag(doc, "{%p endfor %}")
     _p(doc, "签订地点：{{ doc.signing_place }}", "DG Cover", space_before=Pt(24))
     _p(doc, "签订日期：{{ doc.signing_date }}", "DG Cover")
@@ -581,10 +635,10 @@ def _preamble(doc: DocumentObject) -> None:
     _tag(doc, "{%p endfor %}")
 
 
-def _body(doc: DocumentObject) -> None:
-    _tag(doc, "{%p for ch in doc.chapters %}")
-    _p(doc, "{{ ch.heading }}", "DG Chapter")
-    _tag(doc, "{%p for a in ch.articles %}")
+def _articles(doc: DocumentObject, articles: str) -> None:
+    """The articles of the list *articles* (a Jinja expression), one paragraph per entry of
+    a.paragraphs; the first opens with the bold "第一条　标题　"."""
+    _tag(doc, f"{{%p for a in {articles} %}}")
     _tag(doc, "{%p for para in a.paragraphs %}")
     # `loop` is the paragraph loop: the article number and title open its first paragraph.
     # The if/endif sit in the runs around the heading run, so the false branch drops the
@@ -595,7 +649,18 @@ def _body(doc: DocumentObject) -> None:
     paragraph.add_run("　{% endif %}{{ para }}")
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p endfor %}")
-    _tag(doc, "{%p endfor %}")
+
+
+def _body(doc: DocumentObject, *, chapters: bool = True) -> None:
+    """doc.chapters[].articles (each chapter under its DG Chapter heading), or doc.articles
+    when *chapters* is false; then the centred closing line."""
+    if chapters:
+        _tag(doc, "{%p for ch in doc.chapters %}")
+        _p(doc, "{{ ch.heading }}", "DG Chapter")
+        _articles(doc, "ch.articles")
+        _tag(doc, "{%p endfor %}")
+    else:
+        _articles(doc, "doc.articles")
     end = _p(doc, "{{ doc.closing }}", "DG Body", alignment=WD_ALIGN_PARAGRAPH.CENTER,
              space_before=Pt(12))
     _no_indent(end)
@@ -613,26 +678,31 @@ def _signature_page(doc: DocumentObject) -> None:
     _tag(doc, "{%p endfor %}")
 
 
-def _annexes(doc: DocumentObject) -> None:
-    T, H, N, C = "DG Table", "DG Table Header", "DG Table Number", "DG Table Center"
+# Each annex writer takes the Jinja expression of its annex (title, rows, …) and writes the
+# DG Annex Title (which starts a page) and the table.
+T, H, N, C = "DG Table", "DG Table Header", "DG Table Number", "DG Table Center"
 
-    members = "doc.annexes.members"
-    _p(doc, f"{{{{ {members}.title }}}}", "DG Annex Title")
+
+def _members_annex(doc: DocumentObject, annex: str) -> None:
+    """Annex: title; rows[]: no, name, credit_code, kind, chain_position, role."""
+    _p(doc, f"{{{{ {annex}.title }}}}", "DG Annex Title")
     _loop_table(
         doc, [12, 42, 40, 20, 20, 22],
         ["序号", "单位名称", "统一社会信用代码", "单位类型", "产业链位置", "分工定位"],
-        f"{members}.rows",
+        f"{annex}.rows",
         ["{{ r.no }}", "{{ r.name }}", "{{ r.credit_code }}", "{{ r.kind }}",
          "{{ r.chain_position }}", "{{ r.role }}"],
         [C, T, T, T, T, T],
     )
 
-    tasks = "doc.annexes.tasks"
-    _p(doc, f"{{{{ {tasks}.title }}}}", "DG Annex Title")
+
+def _tasks_annex(doc: DocumentObject, annex: str) -> None:
+    """Annex: title; rows[]: id, title, owner, participants, period, deliverables, budget; total."""
+    _p(doc, f"{{{{ {annex}.title }}}}", "DG Annex Title")
     table = _loop_table(
         doc, [12, 30, 24, 22, 20, 22, 26],
         ["编号", "任务名称", "承担单位", "参与单位", "起止时间", "交付成果", "经费（元）"],
-        f"{tasks}.rows",
+        f"{annex}.rows",
         ["{{ r.id }}", "{{ r.title }}", "{{ r.owner }}", "{{ r.participants }}",
          "{{ r.period }}", "{{ r.deliverables }}", "{{ r.budget }}"],
         [C, T, T, T, T, T, N],
@@ -642,21 +712,23 @@ def _annexes(doc: DocumentObject) -> None:
     merged = total.cells[0].merge(total.cells[5])
     _fill_row(doc, total, ["合计"], [H])
     total.cells[6].paragraphs[0].style = doc.styles[N]
-    total.cells[6].paragraphs[0].add_run(f"{{{{ {tasks}.total }}}}").bold = True
+    total.cells[6].paragraphs[0].add_run(f"{{{{ {annex}.total }}}}").bold = True
     assert merged.paragraphs[0].text == "合计"
 
-    funding = "doc.annexes.funding"
-    _p(doc, f"{{{{ {funding}.title }}}}", "DG Annex Title")
+
+def _funding_annex(doc: DocumentObject, annex: str) -> None:
+    """Annex: title; rows[]: unit, self, fiscal, social, other, total; total_row (same keys)."""
+    _p(doc, f"{{{{ {annex}.title }}}}", "DG Annex Title")
     table = _loop_table(
         doc, [36, 24, 24, 24, 24, 24],
         ["单位名称", "自筹资金", "财政资助", "社会资本", "其他资金", "合计"],
-        f"{funding}.rows",
+        f"{annex}.rows",
         ["{{ r.unit }}", "{{ r.self }}", "{{ r.fiscal }}", "{{ r.social }}",
          "{{ r.other }}", "{{ r.total }}"],
         [T, N, N, N, N, N],
         extra_rows=1,
     )
-    tr = f"{funding}.total_row"
+    tr = f"{annex}.total_row"
     _fill_row(
         doc,
         table.rows[4],
@@ -665,19 +737,46 @@ def _annexes(doc: DocumentObject) -> None:
         bold=True,
     )
 
-    bip = "doc.annexes.background_ip"
-    _p(doc, f"{{{{ {bip}.title }}}}", "DG Annex Title")
-    _tag(doc, f"{{%p if {bip}.rows %}}")
+
+def _background_ip_annex(doc: DocumentObject, annex: str) -> None:
+    """Annex: title; rows[] (may be empty): no, unit, title, kind, number."""
+    _p(doc, f"{{{{ {annex}.title }}}}", "DG Annex Title")
+    _tag(doc, f"{{%p if {annex}.rows %}}")
     _loop_table(
         doc, [12, 40, 52, 22, 30],
         ["序号", "权利人", "名称", "类型", "登记号"],
-        f"{bip}.rows",
+        f"{annex}.rows",
         ["{{ r.no }}", "{{ r.unit }}", "{{ r.title }}", "{{ r.kind }}", "{{ r.number }}"],
         [C, T, T, T, T],
     )
     _tag(doc, "{%p else %}")
     _p(doc, "各方均未申报背景知识产权。", "DG Body")
     _tag(doc, "{%p endif %}")
+
+
+def _annexes(doc: DocumentObject) -> None:
+    """The formation agreement's four fixed annexes, doc.annexes.members … .background_ip."""
+    _members_annex(doc, "doc.annexes.members")
+    _tasks_annex(doc, "doc.annexes.tasks")
+    _funding_annex(doc, "doc.annexes.funding")
+    _background_ip_annex(doc, "doc.annexes.background_ip")
+    _end_paragraph(doc)
+
+
+def _annex_list(doc: DocumentObject) -> None:
+    """doc.annexes as a list (may be empty): one branch per key; an unknown key fails."""
+    _tag(doc, "{%p for a in doc.annexes %}")
+    _tag(doc, '{%p if a.key == "members" %}')
+    _members_annex(doc, "a")
+    _tag(doc, '{%p elif a.key == "tasks" %}')
+    _tasks_annex(doc, "a")
+    _tag(doc, '{%p elif a.key == "funding" %}')
+    _funding_annex(doc, "a")
+    _tag(doc, "{%p else %}")
+    # StrictUndefined: the missing field's name is the error message.
+    _p(doc, "{{ a.unknown_annex_key__use_members_tasks_or_funding }}", "DG Body")
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p endfor %}")
     _end_paragraph(doc)
 
 
@@ -690,6 +789,77 @@ def build_formation_agreement() -> bytes:
     _signature_page(doc)
     _annexes(doc)
     return _save(doc)
+
+
+# =========================================================================================
+# the supplementary agreement
+# =========================================================================================
+def build_supplementary_agreement() -> bytes:
+    """Return the bytes of the supplementary-agreement template (the agreement's builders)."""
+    doc = _new_document("创新联合体组建协议补充协议模板", _agreement_styles)
+    _cover(doc, members='p.role != "牵头单位"',
+           member_line='{{ p.name }}{% if p.role != "成员单位" %}（{{ p.role }}）{% endif %}')
+    _preamble(doc)
+    _body(doc, chapters=False)
+    _signature_page(doc)
+    _annex_list(doc)
+    return _save(doc)
+
+
+# =========================================================================================
+# the change table (修订对照表)
+# =========================================================================================
+def _change_table_styles(doc: DocumentObject) -> None:
+    """Title, 楷体 三号 subtitle, the agreement's 四号 body, table styles, and DG Table Text
+    (五号 cell paragraphs, justified, first-line indent 2)."""
+    _base_styles(doc, SIZE_4)
+    _title_style(doc)
+    _paragraph_style(doc, "DG Subtitle", east_asia=KAITI, size=SIZE_3,
+                     align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=Pt(30),
+                     space_after=Pt(18), keep_with_next=True)
+    _paragraph_style(doc, "DG Body", indent_chars=2)
+    _table_styles(doc)
+    _paragraph_style(doc, "DG Table Text", base="DG Table", size=SIZE_5, indent_chars=2,
+                     line_exact=None)
+
+
+def _cell_paragraphs(doc: DocumentObject, cell, items: str) -> None:
+    """Fill *cell* with one DG Table Text paragraph per entry of *items* ("（无）" if none)."""
+    first = cell.paragraphs[0]
+    first.style = doc.styles[T]
+    first.add_run(f"{{%p for t in {items} %}}")
+    cell.add_paragraph("{{ t }}", style="DG Table Text")
+    cell.add_paragraph("{%p else %}", style=T)
+    cell.add_paragraph("（无）", style="DG Table Text")
+    cell.add_paragraph("{%p endfor %}", style=T)
+
+
+def build_change_table() -> bytes:
+    """Return the bytes of the change-table template (A4 landscape)."""
+    doc = _new_document("修订对照表模板", _change_table_styles, landscape=True)
+    _p(doc, "{{ doc.title }}", "DG Title", space_after=Pt(6))
+    _p(doc, "{{ doc.subtitle }}", "DG Subtitle")
+    _tag(doc, "{%p for t in doc.intro %}")
+    _p(doc, "{{ t }}", "DG Body")
+    _tag(doc, "{%p endfor %}")
+    width = LANDSCAPE_TEXT_WIDTH_MM
+    clause = round(width * 0.18)
+    text = (width - clause) / 2
+    table = _loop_table(doc, [clause, text, text], ["条款", "修改前", "修改后"], "doc.rows",
+                        ["{{ r.clause }}"], [T])
+    row = table.rows[2]
+    _cell_paragraphs(doc, row.cells[1], "r.before")
+    _cell_paragraphs(doc, row.cells[2], "r.after")
+    # Long amendments may run past a page: this row may split, and reads from the top.
+    row._tr.trPr.remove(row._tr.trPr.find(qn("w:cantSplit")))
+    for cell in row.cells:
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+    _tag(doc, "{%p if doc.note %}")
+    _p(doc, "{{ doc.note }}", "DG Body", space_before=Pt(6))
+    _tag(doc, "{%p endif %}")
+    _end_paragraph(doc)
+    return _save(doc)
+
 
 
 # =========================================================================================
@@ -821,6 +991,8 @@ TEMPLATES: dict[Path, Callable[[], bytes]] = {
     FORMATION_AGREEMENT: build_formation_agreement,
     CONSTRUCTION_PLAN: build_construction_plan,
     INTEGRITY_COMMITMENT: build_integrity_commitment,
+    SUPPLEMENTARY_AGREEMENT: build_supplementary_agreement,
+    CHANGE_TABLE: build_change_table,
 }
 
 
