@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 from pypdf.errors import PdfReadError
+from pypdf.generic import DictionaryObject, NameObject
 
 from docgen.errors import ConversionError, OutputExistsError
 from docgen.output import Document
@@ -259,7 +260,24 @@ def _stamp_watermark(writer: PdfWriter) -> None:
         raise ConversionError(f"docgen 找不到草稿水印文件 {path}（安装不完整？）")
     mark = PdfReader(path).pages[0]
     for page in writer.pages:
+        _own_resources(page)
         page.merge_transformed_page(mark, _watermark_placement(mark, page), over=True)
+        page.compress_content_streams()
+
+
+def _own_resources(page: PageObject) -> None:
+    """Give page a resource dictionary of its own (LibreOffice shares one among all pages of a file).
+
+    pypdf adds the mark's font to the page's resources under a fresh name at every merge; on a shared
+    dictionary that would pile up one name per page on every page.
+    """
+    if "/Resources" not in page:
+        return
+    shared = page["/Resources"].get_object()
+    page[NameObject("/Resources")] = DictionaryObject({
+        key: DictionaryObject(value.get_object()) if isinstance(value.get_object(), DictionaryObject) else value
+        for key, value in shared.items()
+    })
 
 
 def _watermark_placement(mark: PageObject, page: PageObject) -> Transformation:

@@ -1,0 +1,230 @@
+"""Member changes: the diff, the change rules, and the supplementary agreement a legal team signs."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+import yaml
+
+import docgen
+from docgen.changes import check_change, diff
+from docgen.documents import change_documents
+from docgen.formatting import cn_date, cn_number
+
+from conftest import ROOT, SAMPLES
+
+V1 = SAMPLES / "marine-ai-v1.yaml"
+V2 = SAMPLES / "marine-ai-v2.yaml"
+LEAVER = "91330110MA2CH7DKXL"   # 杭州云澜算力科技有限公司
+JOINER = "12370200427537181Q"   # 青岛海洋遥感研究院
+
+
+@pytest.fixture(scope="module")
+def old() -> docgen.Consortium:
+    return docgen.load(V1)
+
+
+@pytest.fixture(scope="module")
+def new() -> docgen.Consortium:
+    return docgen.load(V2)
+
+
+@pytest.fixture(scope="module")
+def documents(old: docgen.Consortium, new: docgen.Consortium) -> dict[str, Any]:
+    return {d.kind: d for d in change_documents(old, new)}
+
+
+def paragraphs(data: bytes) -> list[str]:
+    return [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
+
+
+def test_diff_finds_joiner_leaver_and_reassignment(old: docgen.Consortium, new: docgen.Consortium) -> None:
+    cs = diff(old, new)
+    assert [u.credit_code for u in cs.joined] == [JOINER]
+    assert [u.credit_code for u in cs.left] == [LEAVER]
+    assert [(r.task.id, r.old_owner, r.new_owner) for r in cs.tasks_reassigned] == [
+        ("T3", LEAVER, new.lead.credit_code)]
+    assert cs.shares_changed and cs.funding_changed
+    assert not cs.head_changed and not cs.chief_expert_changed
+    assert check_change(old, new) == []
+
+
+def test_a_renamed_unit_is_an_update_not_a_leave_and_join(old: docgen.Consortium) -> None:
+    data = old.model_dump(mode="json")
+    data["members"][0]["name"] = "青岛蓝算数据智能科技有限公司"
+    cs = diff(old, docgen.parse(data))
+    assert not cs.joined and not cs.left
+    assert [u.fields for u in cs.updated_units] == [("单位全称",)]
+
+
+def test_supplement_recitals_name_the_original(old: docgen.Consortium, documents: dict[str, Any]) -> None:
+    text = "\n".join(paragraphs(documents["supplement"].data))
+    assert f"于{cn_date(old.signing_date)}签订了《{old.name}组建协议》（协议编号：{old.agreement_number}）" in text
+    # the articles of the original that permit the change, by their numbers as signed
+    original = paragraphs(docgen.render_agreement(old))
+    join = next(p.split("　")[0] for p in original if p.split("　")[1:2] == ["成员加入"])
+    leave = next(p.split("　")[0] for p in original if p.split("　")[1:2] == ["成员退出"])
+    assert f"原协议{join}、{leave}约定" in text
+    assert "经原协议全体成员一致同意" in text
+    assert "《青岛市创新联合体组建工作指引》七（三）" in text
+
+
+def test_supplement_has_one_article_per_change(new: docgen.Consortium, documents: dict[str, Any]) -> None:
+    text = paragraphs(documents["supplement"].data)
+    titles = [p.split("　")[1] for p in text if p.startswith("第") and "条　" in p[:8]]
+    assert titles[:3] == ["变更事项", "新成员加入", "成员退出"]
+    assert "原协议条款的修改" in titles and "附件的修订" in titles and "与原协议的关系" in titles
+    body = "\n".join(text)
+    assert "青岛海洋遥感研究院自本补充协议生效之日起加入联合体" in body
+    assert "同意接受原协议的全部约定" in body
+    assert new.amendment is not None
+    departure = new.amendment.departures[0]
+    assert f"退出自{cn_date(departure.effective_date)}起生效" in body
+    assert "T3“海洋大模型智算底座与推理部署优化”由青岛海图智算科技股份有限公司承担" in body
+    assert "保密义务" in body and "继续有效" in body
+
+
+def test_amended_articles_are_quoted_with_the_original_numbers(old: docgen.Consortium,
+                                                               documents: dict[str, Any]) -> None:
+    original = paragraphs(docgen.render_agreement(old))
+    numbers = {p.split("　")[1]: p.split("　")[0] for p in original if p.startswith("第") and "条　" in p[:8]}
+    body = paragraphs(documents["supplement"].data)
+    for title in ("攻关任务与分工", "经费投入总额", "收益分配方式"):
+        instruction = f"原协议{numbers[title]}修改为："
+        index = next(i for i, p in enumerate(body) if p.endswith(instruction))
+        assert body[index + 1].startswith(f"“{numbers[title]}　{title}　")
+    quoted = [p for p in body if p.startswith("“")]
+    assert quoted and all("“" not in p[1:] for p in quoted)  # inner quotes became ‘’
+    assert any(p.endswith("”") for p in quoted)
+
+
+def test_revised_annex_tables(new: docgen.Consortium, documents: dict[str, Any]) -> None:
+    document = docx.Document(io.BytesIO(documents["supplement"].data))
+    members = next(t for t in document.tables if "统一社会信用代码" in [c.text for c in t.rows[0].cells])
+    assert [r.cells[1].text for r in members.rows[1:]] == [u.name for u in new.units]
+    tasks = next(t for t in document.tables if t.rows[0].cells[0].text == "编号")
+    t3 = next(r for r in tasks.rows if r.cells[0].text == "T3")
+    assert t3.cells[2].text == new.lead.short_name
+
+
+def test_every_old_member_and_the_joiner_sign(old: docgen.Consortium, new: docgen.Consortium,
+                                            documents: dict[str, Any]) -> None:
+    text = paragraphs(documents["supplement"].data)
+    start = next(i for i, p in enumerate(text) if p.startswith("（本页无正文"))
+    signatures = [p for p in text[start:] if p.endswith("（盖章）")]
+    expected = [u.name for u in old.units] + [u.name for u in new.units if u.credit_code == JOINER]
+    assert [s.split("：", 1)[1].removesuffix("（盖章）") for s in signatures] == expected
+    leaver = next(u for u in old.units if u.credit_code == LEAVER)
+    assert any(s.startswith(f"乙方{cn_number(old.units.index(leaver))}（退出成员单位）") for s in signatures)
+
+
+def test_consolidated_agreement_drops_the_leaver_and_lists_the_joiner(new: docgen.Consortium,
+                                                                     documents: dict[str, Any]) -> None:
+    text = "\n".join(paragraphs(documents["consolidated_agreement"].data))
+    assert "杭州云澜算力科技有限公司" not in text
+    assert "乙方七（成员单位）：青岛海洋遥感研究院" in text
+
+
+def test_change_table_rows_match_the_amended_articles(documents: dict[str, Any]) -> None:
+    supplement = paragraphs(documents["supplement"].data)
+    amended = [p.split("原协议")[1].removesuffix("修改为：") for p in supplement if p.endswith("修改为：")]
+    table = docx.Document(io.BytesIO(documents["change_table"].data)).tables[0]
+    clauses = [r.cells[0].text.split("　")[0] for r in table.rows[1:]]
+    assert clauses == amended
+    assert all(r.cells[1].text and r.cells[2].text and r.cells[1].text != r.cells[2].text for r in table.rows[1:])
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "docgen.cli", *args], capture_output=True, text=True,
+                          cwd=ROOT, check=False)
+
+
+def test_second_change_gets_second_serial_and_keeps_the_first(tmp_path: Path) -> None:
+    out = tmp_path / "versions"
+    assert run("change", str(V1), str(V2), "-o", str(out)).returncode == 0
+    first = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    v3 = yaml.safe_load(V2.read_text(encoding="utf-8"))
+    v3["head"]["name"] = "孙明哲"
+    v3["amendment"] = {"signing_date": "2027-03-01", "reason": "原负责人工作调动，牵头单位另行选聘负责人"}
+    (tmp_path / "v3.yaml").write_text(yaml.safe_dump(v3, allow_unicode=True), encoding="utf-8")
+    result = run("change", str(V2), str(tmp_path / "v3.yaml"), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["补充协议第一号", "补充协议第二号"]
+    assert {p: p.read_bytes() for p in (out / "补充协议第一号").rglob("*") if p.is_file()} == first
+    manifest = json.loads((out / "补充协议第二号" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["serial"] == 2
+    supplement = next(d for d in manifest["documents"] if d["kind"] == "supplement")
+    text = "\n".join(paragraphs((out / "补充协议第二号" / supplement["path"]).read_bytes()))
+    assert "补充协议（第二号）" in text and "已签订第一号补充协议" in text
+    assert "牵头单位选聘孙明哲" in text
+    again = run("change", str(V1), str(V2), "-o", str(out))
+    assert again.returncode == 1 and "已生成为第一号补充协议" in again.stderr
+
+
+def _write(tmp_path: Path, data: dict[str, Any], name: str) -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _v2() -> dict[str, Any]:
+    return yaml.safe_load(V2.read_text(encoding="utf-8"))
+
+
+def _lead_leaves(data: dict[str, Any]) -> None:
+    old_lead = data["lead"]
+    new_lead = next(m for m in data["members"] if m["kind"] == "企业")
+    data["members"].remove(new_lead)
+    data["lead"] = new_lead
+    data["members"].append(old_lead)
+    data["members"] = [m for m in data["members"] if m["credit_code"] != old_lead["credit_code"]]
+
+
+def _too_few_enterprises(data: dict[str, Any]) -> None:
+    leaving = [m for m in data["members"] if m["kind"] == "企业"][:2]
+    for unit in leaving:
+        data["members"].remove(unit)
+
+
+def _task_not_reassigned(data: dict[str, Any]) -> None:
+    data["tasks"][2]["owner"] = LEAVER
+
+
+@pytest.mark.parametrize("change,code", [
+    (_lead_leaves, "CHANGE_LEAD_LEAVES"),
+    (_too_few_enterprises, "TOO_FEW_ENTERPRISES"),
+    (_task_not_reassigned, "CHANGE_TASK_NOT_REASSIGNED"),
+])
+def test_rejected_changes_name_the_code_and_write_nothing(tmp_path: Path, change: Any, code: str) -> None:
+    data = _v2()
+    change(data)
+    new = _write(tmp_path, data, "bad.yaml")
+    findings = check_change(docgen.load(V1), docgen.load(new)) if code != "TOO_FEW_ENTERPRISES" else None
+    out = tmp_path / "out"
+    result = run("change", str(V1), str(new), "-o", str(out))
+    assert result.returncode in (1, 2)
+    assert code in result.stdout + result.stderr
+    assert not out.exists()
+    if findings is not None:
+        assert code in {f.code for f in findings}
+
+
+def test_empty_change_is_reported_not_drafted(tmp_path: Path) -> None:
+    result = run("change", str(V1), str(V1), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1 and "CHANGE_EMPTY" in result.stdout
+    assert not (tmp_path / "out").exists()
+
+
+def test_leaver_without_departure_record(old: docgen.Consortium) -> None:
+    data = _v2()
+    data["amendment"]["departures"] = []
+    findings = check_change(old, docgen.parse(data))
+    assert [f.code for f in findings if f.severity == "error"] == ["CHANGE_DEPARTURE_MISSING"]
