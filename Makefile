@@ -15,7 +15,10 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/docgen render samples/*.yaml -o out --force
-	@echo "Documents are in out/<sample>/; each folder has a manifest.json."
+	rm -rf out/marine-ai-changes   # change versions are never overwritten: start the demo series afresh
+	$(BIN)/docgen change samples/marine-ai-v1.yaml samples/marine-ai-v2.yaml -o out/marine-ai-changes
+	$(BIN)/docgen change samples/marine-ai-v2.yaml samples/marine-ai-v3.yaml -o out/marine-ai-changes
+	@echo "Documents are in out/<sample>/ and out/marine-ai-changes/补充协议第N号/; each folder has a manifest.json."
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -175,23 +175,28 @@ def change_command(old: Path, new: Path, out_dir: Path, draft: bool) -> None:
 def clauses_command(lint: bool) -> None:
     """List the clauses and their variants, or lint the library."""
     from docgen.clauses import load_library
-    from docgen.lint import lint_library
+    from docgen.lint import lint_library, lint_supplement
+    from docgen.resources import clauses_dir
 
     try:
         library = load_library()
+        supplement = load_library(clauses_dir() / "supplement")
     except DocgenError as exc:
         _fail(exc)
     if lint:
-        problems = lint_library(library)
+        problems = lint_library(library) + lint_supplement(library, supplement)
         for problem in problems:
             _out.print(f"- {problem}", markup=False)
-        _out.print(f"条款库检查：{len(library.clauses)}条条款，{len(problems)}处问题。")
+        count = len(library.clauses) + len(supplement.clauses)
+        _out.print(f"条款库检查：{count}条条款，{len(problems)}处问题。")
         sys.exit(EXIT_RULES if problems else 0)
-    for clause in library.clauses:
-        _out.print(f"{clause.id}  {clause.title}  v{clause.version}  〔{clause.chapter}〕", markup=False)
-        for variant in clause.variants:
-            mark = "（默认）" if variant.default else ""
-            _out.print(f"    {variant.key}：{variant.label}{mark}", markup=False)
+    for heading, lib in (("组建协议", library), ("补充协议", supplement)):
+        _out.print(f"【{heading}】", markup=False)
+        for clause in lib.clauses:
+            _out.print(f"{clause.id}  {clause.title}  v{clause.version}  〔{clause.chapter}〕", markup=False)
+            for variant in clause.variants:
+                mark = "（默认）" if variant.default else ""
+                _out.print(f"    {variant.key}：{variant.label}{mark}", markup=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,7 +25,7 @@ from docgen.render import environment
 from docgen.resources import samples_dir
 from docgen.rules import check, has_errors
 
-__all__ = ["lint_library", "select_values"]
+__all__ = ["lint_library", "lint_supplement", "select_values"]
 
 _RESIDUE = ("{{", "}}", "{%", "%}", "None", "none", "undefined")
 
@@ -156,3 +156,64 @@ def _strip_jinja(text: str) -> str:
     import re
 
     return re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", "", text, flags=re.S)
+
+
+def _change_pairs(folder: Path) -> list[tuple[str, Path, Path]]:
+    """Return consecutive versions among the samples named NAME-vN.yaml, as (label, old, new)."""
+    import re
+
+    versions: dict[str, dict[int, Path]] = {}
+    for path in folder.glob("*-v*.yaml"):
+        match = re.fullmatch(r"(.+)-v(\d+)", path.stem)
+        if match:
+            versions.setdefault(match.group(1), {})[int(match.group(2))] = path
+    pairs = []
+    for name, by_number in sorted(versions.items()):
+        numbers = sorted(by_number)
+        pairs += [(f"{name}-v{a}→v{b}", by_number[a], by_number[b]) for a, b in zip(numbers, numbers[1:])]
+    return pairs
+
+
+def lint_supplement(library: Library, supplement_library: Library, samples: Path | None = None) -> list[str]:
+    """Return every problem of the supplementary-agreement clauses, rendered against the sample changes.
+
+    Every supplement clause must be exercised by at least one change pair among the samples
+    (NAME-v1.yaml → NAME-v2.yaml → …), as the agreement's clauses are by the samples.
+    """
+    from docgen.changes import check_change, diff
+    from docgen.supplement import amended_articles, assemble_change_table, assemble_supplement
+
+    problems = [f"补充协议条款库缺少 {name}.yaml 的文字（document: {name}）"
+                for name in ("supplement", "change_table") if name not in supplement_library.documents]
+    if problems:
+        return problems
+    pairs = _change_pairs(samples or samples_dir())
+    if not pairs:
+        return ["samples/ 中没有可用于试渲染补充协议的变更样例（NAME-v1.yaml、NAME-v2.yaml）"]
+    rendered: set[str] = set()
+    for label, old_path, new_path in pairs:
+        try:
+            old, new = load(old_path), load(new_path)
+            if has_errors(check_change(old, new)):
+                problems.append(f"{label}：变更样例未通过变更检查")
+                continue
+            changeset = diff(old, new)
+            amended = amended_articles(changeset, library)
+            supplement = assemble_supplement(changeset, library, supplement_library, serial=1, previous=[],
+                                             amended=amended)
+            table = assemble_change_table(changeset, library, supplement_library, serial=1, amended=amended)
+        except DocgenError as exc:
+            problems.append(f"{label}：{exc}")
+            continue
+        texts = [*supplement.recitals, supplement.title, supplement.signature_heading, *table.intro, table.note]
+        for article in supplement.articles:
+            rendered.add(article.id)
+            texts += list(article.paragraphs)
+        for text in texts:
+            residue = [r for r in _RESIDUE if r in text]
+            if residue:
+                problems.append(f"{label}：含有模板残留 {residue}：{text[:40]}")
+            problems.extend(f"{label}：半角标点“{s}”" for s in half_width_punctuation(text))
+    problems += [f"{c.id}：没有任何变更样例适用，无法试渲染（请增加样例）"
+                 for c in supplement_library.clauses if c.id not in rendered]
+    return problems
