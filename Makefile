@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint templates clean
+.PHONY: demo test lint templates clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,14 +13,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)
-	$(BIN)/docgen render samples/*.yaml -o out --force
-	rm -rf out/marine-ai-changes   # change versions are never overwritten: start the demo series afresh
-	$(BIN)/docgen change samples/marine-ai-v1.yaml samples/marine-ai-v2.yaml -o out/marine-ai-changes
-	$(BIN)/docgen change samples/marine-ai-v2.yaml samples/marine-ai-v3.yaml -o out/marine-ai-changes
-	@echo "Documents are in out/<sample>/ and out/marine-ai-changes/补充协议第N号/; each folder has a manifest.json."
+# PDF output needs LibreOffice, Noto CJK fonts and poppler: installed here when missing and we are root
+# (apt-get); otherwise the PDF tests are skipped, each saying why.
+APT_PACKAGES := libreoffice-writer-nogui fonts-noto-cjk poppler-utils
+system-deps:
+	@if command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && fc-list | grep -q "Noto Serif CJK"; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing $(APT_PACKAGES) (PDF output)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null; \
+	else echo "NOTE: LibreOffice/CJK fonts missing and not root: PDF output unavailable, PDF tests will be skipped."; fi
 
-test: $(STAMP)
+demo: $(STAMP) system-deps
+	$(BIN)/docgen render samples/*.yaml -o out --force --pdf
+	pdftoppm -png -r 60 -singlefile -f 1 -l 1 out/deep-sea-sensing/*组建协议.pdf out/agreement-first-page
+	rm -rf out/marine-ai-changes   # change versions are never overwritten: start the demo series afresh
+	$(BIN)/docgen change samples/marine-ai-v1.yaml samples/marine-ai-v2.yaml -o out/marine-ai-changes --pdf
+	$(BIN)/docgen change samples/marine-ai-v2.yaml samples/marine-ai-v3.yaml -o out/marine-ai-changes --pdf
+	@echo "Documents are in out/<sample>/ and out/marine-ai-changes/补充协议第N号/; each folder has a manifest.json."
+	@echo "First page of the deep-sea agreement as an image: out/agreement-first-page.png"
+
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

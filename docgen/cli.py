@@ -108,7 +108,8 @@ def _inputs(paths: tuple[Path, ...]) -> list[Path]:
               help="Output folder; with several inputs, one sub-folder per input.")
 @click.option("--draft", is_flag=True, help="Render despite rule errors; every page is marked 草稿.")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
-def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: bool) -> None:
+@click.option("--pdf", is_flag=True, help="Also write PDFs (LibreOffice) and the merged filing package.")
+def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: bool, pdf: bool) -> None:
     """Render the documents of each input file (or every .yaml/.json in a folder)."""
     files = _inputs(inputs)
     if not files:
@@ -130,13 +131,15 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
     try:
         if len(jobs) == 1:
             file, consortium, target, digest = jobs[0]
-            manifest = docgen.render_to(consortium, target, draft=draft, overwrite=force, input_sha256=digest)
+            manifest = docgen.render_to(consortium, target, draft=draft, overwrite=force, input_sha256=digest,
+                                            pdf=pdf)
             _out.print(f"已生成 {manifest.parent}（清单 {manifest.name}）")
             return
         with Progress(console=_err, transient=True) as progress:
             task = progress.add_task("生成文件", total=len(jobs))
             for file, consortium, target, digest in jobs:
-                docgen.render_to(consortium, target, draft=draft, overwrite=force, input_sha256=digest)
+                docgen.render_to(consortium, target, draft=draft, overwrite=force, input_sha256=digest,
+                                 pdf=pdf)
                 progress.advance(task)
         for _, _, target, _ in jobs:
             _out.print(f"已生成 {target}")
@@ -150,7 +153,8 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Folder of the consortium's change versions; each run adds 补充协议第N号/.")
 @click.option("--draft", is_flag=True, help="Tolerate rule errors of either version; pages marked 草稿.")
-def change_command(old: Path, new: Path, out_dir: Path, draft: bool) -> None:
+@click.option("--pdf", is_flag=True, help="Also write PDFs (LibreOffice) and a merged package.")
+def change_command(old: Path, new: Path, out_dir: Path, draft: bool, pdf: bool) -> None:
     """Draft the supplementary agreement (补充协议) for the change from OLD to NEW, with the consolidated
     agreement, updated plan and commitments, and the 修订对照表, in a new version folder under OUT."""
     from docgen.changes import check_change
@@ -161,7 +165,7 @@ def change_command(old: Path, new: Path, out_dir: Path, draft: bool) -> None:
         _fail(exc)
     findings = check_change(before, after)
     try:
-        manifest = docgen.render_change(before, after, out_dir, draft=draft,
+        manifest = docgen.render_change(before, after, out_dir, draft=draft, pdf=pdf,
                                         old_sha256=hashlib.sha256(old.read_bytes()).hexdigest(),
                                         new_sha256=hashlib.sha256(new.read_bytes()).hexdigest())
     except DocgenError as exc:

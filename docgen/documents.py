@@ -22,7 +22,7 @@ from docgen.rules import check, has_errors
 
 __all__ = [
     "agreement_document", "change_documents", "commitment_documents", "input_digest", "plan_document",
-    "render_agreement", "render_change", "render_commitments", "render_plan", "render_to",
+    "render_agreement", "render_change", "render_commitments", "render_plan", "render_to", "with_pdfs",
 ]
 
 AGREEMENT_TEMPLATE = "formation_agreement.docx"
@@ -120,15 +120,38 @@ def input_digest(consortium: Consortium) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+# The order a filing reads in: the plan first, then the agreement, then each unit's commitment.
+_FILING_ORDER = ("plan", "agreement", "consolidated_agreement", "supplement", "change_table", "commitment")
+
+
+def with_pdfs(documents: list[Document], consortium: Consortium, *, draft: bool = False,
+              package_title: str | None = None) -> list[Document]:
+    """Return documents plus a PDF of each (one LibreOffice start) and the merged filing package.
+
+    Raise ConversionError, naming the packages to install, when LibreOffice is missing.
+    """
+    from docgen.pdf import convert, package  # imported here: pypdf and LibreOffice are only for PDFs
+
+    pdfs = convert(documents)
+    ordered = sorted(pdfs, key=lambda d: _FILING_ORDER.index(d.kind) if d.kind in _FILING_ORDER else 99)
+    bundle = package(ordered, title=package_title or f"{consortium.name}备案材料", author=consortium.lead.name,
+                     subject="创新联合体备案申请材料", keywords=f"{consortium.industry}；{consortium.sub_track}",
+                     draft=draft, filename=safe_filename(f"{consortium.short_name}备案材料") + ".pdf")
+    return [*documents, *pdfs, bundle]
+
+
 def render_to(consortium: Consortium, out_dir: Path | str, *, draft: bool = False,
-              overwrite: bool = False, input_sha256: str | None = None) -> Path:
+              overwrite: bool = False, input_sha256: str | None = None, pdf: bool = False) -> Path:
     """Render every document of the consortium into out_dir with a manifest; return the manifest path.
 
     input_sha256 is recorded in the manifest; it defaults to the digest of the consortium's data (the
-    CLI passes the hash of the input file's bytes). Nothing is written when the check fails
-    (RuleError) or a target file exists (OutputExistsError).
+    CLI passes the hash of the input file's bytes). With pdf, each document is also converted to PDF
+    and merged into the filing package (kind package_pdf). Nothing is written when the check fails
+    (RuleError), a conversion fails (ConversionError) or a target file exists (OutputExistsError).
     """
     documents = all_documents(consortium, draft=draft)
+    if pdf:
+        documents = with_pdfs(documents, consortium, draft=draft)
     digest = input_sha256 or input_digest(consortium)
     return write_documents(Path(out_dir), documents, digest, overwrite=overwrite)
 
@@ -178,11 +201,12 @@ def change_documents(old: Consortium, new: Consortium, *, serial: int = 1, previ
 
 
 def render_change(old: Consortium, new: Consortium, out_root: Path | str, *, draft: bool = False,
-                  old_sha256: str | None = None, new_sha256: str | None = None) -> Path:
+                  old_sha256: str | None = None, new_sha256: str | None = None, pdf: bool = False) -> Path:
     """Write a member change's documents into a new version folder under out_root; return its manifest.
 
     The serial number (第一号, 第二号, …) follows from the versions already in out_root, whose folders are
-    never touched. Drafting the same pair of inputs twice is refused (OutputExistsError).
+    never touched. Drafting the same pair of inputs twice is refused (OutputExistsError). With pdf, PDFs
+    and a merged package are written too.
     """
     out_root = Path(out_root)
     old_digest = old_sha256 or input_digest(old)
@@ -195,6 +219,9 @@ def render_change(old: Consortium, new: Consortium, out_root: Path | str, *, dra
     serial = (int(versions[-1]["serial"]) + 1) if versions else 1
     previous = [serial_name(int(v["serial"])) for v in versions]
     documents = change_documents(old, new, serial=serial, previous=previous, draft=draft)
+    if pdf:
+        documents = with_pdfs(documents, new, draft=draft,
+                              package_title=f"{new.name}{serial_name(serial)}补充协议材料")
     folder = out_root / f"补充协议{serial_name(serial)}"
     return write_documents(folder, documents, new_digest,
                            extra={"base_sha256": old_digest, "serial": serial})

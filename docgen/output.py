@@ -54,7 +54,8 @@ def manifest(documents: list[Document], input_sha256: str,
         "input_sha256": input_sha256,
         **(extra or {}),
         "documents": [
-            {"kind": d.kind, "path": d.filename, "sha256": sha256(d.data), "template": d.template,
+            {"kind": d.kind, "format": Path(d.filename).suffix.lstrip("."), "path": d.filename,
+             "sha256": sha256(d.data), "template": d.template,
              "clauses": dict(sorted(d.clauses.items()))}
             for d in documents
         ],
