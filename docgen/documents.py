@@ -43,6 +43,10 @@ def _require_clean(consortium: Consortium, draft: bool) -> None:
 def agreement_document(consortium: Consortium, *, draft: bool = False) -> Document:
     """Return the formation agreement as a Document (bytes plus the clause versions used)."""
     _require_clean(consortium, draft)
+    return _agreement(consortium, draft)
+
+
+def _agreement(consortium: Consortium, draft: bool) -> Document:
     outline = assemble_agreement(consortium, load_library(), draft=draft)
     data = render_docx(
         templates_dir() / AGREEMENT_TEMPLATE,
@@ -66,6 +70,10 @@ def render_agreement(consortium: Consortium, *, draft: bool = False) -> bytes:
 def plan_document(consortium: Consortium, *, draft: bool = False) -> Document:
     """Return the construction plan (建设方案) as a Document; its sections follow plan_outline.yaml."""
     _require_clean(consortium, draft)
+    return _plan(consortium, draft)
+
+
+def _plan(consortium: Consortium, draft: bool) -> Document:
     outline = load_outline(templates_dir() / PLAN_OUTLINE)
     plan = assemble_plan(consortium, outline, draft=draft)
     data = render_docx(
@@ -86,6 +94,10 @@ def render_plan(consortium: Consortium, *, draft: bool = False) -> bytes:
 def commitment_documents(consortium: Consortium, *, draft: bool = False) -> list[Document]:
     """Return one integrity commitment (诚信承诺书) per unit, the lead unit first."""
     _require_clean(consortium, draft)
+    return _commitments(consortium, draft)
+
+
+def _commitments(consortium: Consortium, draft: bool) -> list[Document]:
     texts = load_library().documents.get("commitment")
     if texts is None:
         raise TemplateError("条款库缺少 commitment.yaml（诚信承诺书文字）")
@@ -97,8 +109,9 @@ def commitment_documents(consortium: Consortium, *, draft: bool = False) -> list
             properties={"title": f"{letter.title}（{letter.unit_name}）", "author": letter.unit_name,
                         "subject": f"{consortium.name}备案申请", "keywords": "诚信承诺书"},
         )
-        documents.append(Document("commitment", f"诚信承诺书/{index:02d}-{safe_filename(letter.unit_name)}.docx", data,
-                                  f"zh_CN/{COMMITMENT_TEMPLATE}", {"commitment": texts.version}))
+        filename = f"诚信承诺书/{index:02d}-{safe_filename(letter.unit_name)}.docx"
+        documents.append(Document("commitment", filename, data, f"zh_CN/{COMMITMENT_TEMPLATE}",
+                                  {"commitment": texts.version}))
     return documents
 
 
@@ -110,8 +123,8 @@ def render_commitments(consortium: Consortium, *, draft: bool = False) -> dict[s
 
 def all_documents(consortium: Consortium, *, draft: bool = False) -> list[Document]:
     """Return every document a filing needs: agreement, plan, then each unit's commitment."""
-    return [agreement_document(consortium, draft=draft), plan_document(consortium, draft=draft),
-            *commitment_documents(consortium, draft=draft)]
+    _require_clean(consortium, draft)
+    return [_agreement(consortium, draft), _plan(consortium, draft), *_commitments(consortium, draft)]
 
 
 def input_digest(consortium: Consortium) -> str:
@@ -184,7 +197,7 @@ def change_documents(old: Consortium, new: Consortium, *, serial: int = 1, previ
     table_data = render_docx(templates_dir() / CHANGE_TABLE_TEMPLATE, {"doc": table},
                              properties={"title": f"{table.subtitle}{table.title}", "author": author,
                                          "subject": "修订对照表", "keywords": "成员变更"})
-    consolidated = agreement_document(new, draft=True) if draft else agreement_document(new)
+    consolidated = _agreement(new, draft)  # check_change has checked the new version above
     name = serial_name(serial)
     return [
         Document("supplement", safe_filename(supplement.title.replace("《", "").replace("》", "")) + ".docx",
@@ -195,8 +208,8 @@ def change_documents(old: Consortium, new: Consortium, *, serial: int = 1, previ
                  consolidated.data, consolidated.template, consolidated.clauses),
         Document("change_table", safe_filename(f"修订对照表（{name}补充协议）") + ".docx", table_data,
                  f"zh_CN/{CHANGE_TABLE_TEMPLATE}", {}),
-        plan_document(new, draft=draft),
-        *commitment_documents(new, draft=draft),
+        _plan(new, draft),
+        *_commitments(new, draft),
     ]
 
 

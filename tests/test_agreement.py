@@ -78,13 +78,18 @@ def _article_text(paragraphs: list[str], number: str) -> str:
     return "".join(paragraphs[start:end])
 
 
+def numbered(path: Path) -> tuple[list, dict[str, str], dict]:  # type: ignore[type-arg]
+    """Return (applicable clauses, {id: 第N条}, the full text context) of a sample's agreement."""
+    library = load_library()
+    context = document_context(docgen.load(path), library.documents["agreement"])
+    applicable, numbers = number_articles(library, context)
+    return applicable, numbers, text_context(library, context, numbers)
+
+
 @pytest.mark.parametrize("path", AGREEMENT_SAMPLES, ids=lambda p: p.name)
 def test_cross_references_name_the_right_article(path: Path) -> None:
-    consortium = docgen.load(path)
     library = load_library()
-    context = document_context(consortium, library.documents["agreement"])
-    applicable, numbers = number_articles(library, context)
-    full = text_context(library, context, numbers)
+    applicable, numbers, full = numbered(path)
     paragraphs = body_text(open_docx(rendered(path)))
     titles = {c.id: c.title for c in library.clauses}
     checked = 0
@@ -101,11 +106,7 @@ def test_cross_references_name_the_right_article(path: Path) -> None:
 
 @pytest.mark.parametrize("path", AGREEMENT_SAMPLES, ids=lambda p: p.name)
 def test_chosen_variants_present_and_others_absent(path: Path) -> None:
-    consortium = docgen.load(path)
-    library = load_library()
-    context = document_context(consortium, library.documents["agreement"])
-    applicable, numbers = number_articles(library, context)
-    full = text_context(library, context, numbers)
+    applicable, _, full = numbered(path)
     paragraphs = body_text(open_docx(rendered(path)))
 
     def present(paragraph: str) -> bool:  # a whole paragraph, or an article's first one after its heading
