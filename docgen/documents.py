@@ -6,7 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from docgen.assemble import assemble_agreement
+from docgen.assemble import Agreement, assemble_agreement
 from docgen.clauses import load_library
 from docgen.commitments import assemble_commitments
 from docgen.plan import assemble_plan, load_outline
@@ -15,6 +15,7 @@ from docgen.models import Consortium
 from docgen.changes import check_change, diff
 from docgen.errors import OutputExistsError
 from docgen.output import Document, read_versions, safe_filename, write_documents
+from docgen.redline import redline
 from docgen.supplement import amended_articles, assemble_change_table, assemble_supplement, serial_name
 from docgen.render import render_docx
 from docgen.resources import clauses_dir, templates_dir
@@ -26,6 +27,7 @@ __all__ = [
 ]
 
 AGREEMENT_TEMPLATE = "formation_agreement.docx"
+REDLINE_TEMPLATE = "formation_agreement_redline.docx"
 SUPPLEMENT_TEMPLATE = "supplementary_agreement.docx"
 CHANGE_TABLE_TEMPLATE = "change_table.docx"
 PLAN_TEMPLATE = "construction_plan.docx"
@@ -46,15 +48,16 @@ def agreement_document(consortium: Consortium, *, draft: bool = False) -> Docume
     return _agreement(consortium, draft)
 
 
-def _agreement(consortium: Consortium, draft: bool) -> Document:
-    outline = assemble_agreement(consortium, load_library(), draft=draft)
+def _agreement(consortium: Consortium, draft: bool, outline: Agreement | None = None,
+               template: str = AGREEMENT_TEMPLATE) -> Document:
+    outline = outline or assemble_agreement(consortium, load_library(), draft=draft)
     data = render_docx(
-        templates_dir() / AGREEMENT_TEMPLATE,
+        templates_dir() / template,
         {"doc": outline},
         properties={"title": outline.title, "author": consortium.lead.name,
                     "subject": "创新联合体组建协议", "keywords": f"{consortium.industry}；{consortium.sub_track}"},
     )
-    return Document("agreement", safe_filename(outline.title) + ".docx", data, f"zh_CN/{AGREEMENT_TEMPLATE}",
+    return Document("agreement", safe_filename(outline.title) + ".docx", data, f"zh_CN/{template}",
                     outline.clause_versions)
 
 
@@ -134,7 +137,8 @@ def input_digest(consortium: Consortium) -> str:
 
 
 # The order a filing reads in: the plan first, then the agreement, then each unit's commitment.
-_FILING_ORDER = ("plan", "agreement", "consolidated_agreement", "supplement", "change_table", "commitment")
+_FILING_ORDER = ("plan", "agreement", "supplement", "consolidated_agreement", "change_table", "redline",
+                 "commitment")
 
 
 def with_pdfs(documents: list[Document], consortium: Consortium, *, draft: bool = False,
@@ -171,8 +175,8 @@ def render_to(consortium: Consortium, out_dir: Path | str, *, draft: bool = Fals
 
 def change_documents(old: Consortium, new: Consortium, *, serial: int = 1, previous: list[str] | None = None,
                      draft: bool = False) -> list[Document]:
-    """Return the documents of a member change: supplement, consolidated agreement, plan, change table,
-    commitments.
+    """Return the documents of a member change: supplement, consolidated agreement, change table,
+    redline (the consolidated agreement with tracked changes against the original), plan, commitments.
 
     Raise RuleError with every finding if ``check_change`` reports errors. With draft, rule errors of
     either version are tolerated (pages marked 草稿), but not the change rules themselves (CHANGE_…):
@@ -197,7 +201,10 @@ def change_documents(old: Consortium, new: Consortium, *, serial: int = 1, previ
     table_data = render_docx(templates_dir() / CHANGE_TABLE_TEMPLATE, {"doc": table},
                              properties={"title": f"{table.subtitle}{table.title}", "author": author,
                                          "subject": "修订对照表", "keywords": "成员变更"})
-    consolidated = _agreement(new, draft)  # check_change has checked the new version above
+    # check_change has checked both versions above
+    new_outline = assemble_agreement(new, library, draft=draft)
+    consolidated = _agreement(new, draft, new_outline)
+    marked = _agreement(new, draft, redline(assemble_agreement(old, library), new_outline), REDLINE_TEMPLATE)
     name = serial_name(serial)
     return [
         Document("supplement", safe_filename(supplement.title.replace("《", "").replace("》", "")) + ".docx",
@@ -208,6 +215,9 @@ def change_documents(old: Consortium, new: Consortium, *, serial: int = 1, previ
                  consolidated.data, consolidated.template, consolidated.clauses),
         Document("change_table", safe_filename(f"修订对照表（{name}补充协议）") + ".docx", table_data,
                  f"zh_CN/{CHANGE_TABLE_TEMPLATE}", {}),
+        Document("redline",
+                 safe_filename(marked.filename.removesuffix(".docx") + f"（{name}补充协议修订痕迹）") + ".docx",
+                 marked.data, marked.template, marked.clauses),
         _plan(new, draft),
         *_commitments(new, draft),
     ]

@@ -69,6 +69,7 @@ CONSTRUCTION_PLAN = HERE / "zh_CN" / "construction_plan.docx"
 INTEGRITY_COMMITMENT = HERE / "zh_CN" / "integrity_commitment.docx"
 SUPPLEMENTARY_AGREEMENT = HERE / "zh_CN" / "supplementary_agreement.docx"
 CHANGE_TABLE = HERE / "zh_CN" / "change_table.docx"
+REDLINE_AGREEMENT = HERE / "zh_CN" / "formation_agreement_redline.docx"
 
 FORMATION_AGREEMENT_CONTEXT = """
 doc.title, doc.number ("" omits the line), doc.draft (bool), doc.signing_place, doc.signing_date
@@ -635,9 +636,11 @@ def _preamble(doc: DocumentObject) -> None:
     _tag(doc, "{%p endfor %}")
 
 
-def _articles(doc: DocumentObject, articles: str) -> None:
+def _articles(doc: DocumentObject, articles: str, *, runs: bool = False) -> None:
     """The articles of the list *articles* (a Jinja expression), one paragraph per entry of
-    a.paragraphs; the first opens with the bold "第一条　标题　"."""
+    a.paragraphs; the first opens with the bold "第一条　标题　". With *runs*, each entry is
+    ready-made run XML (the redline's w:ins/w:del runs), placed with docxtpl's {{r }} tag, which
+    replaces the whole run holding it — so it gets a run of its own."""
     _tag(doc, f"{{%p for a in {articles} %}}")
     _tag(doc, "{%p for para in a.paragraphs %}")
     # `loop` is the paragraph loop: the article number and title open its first paragraph.
@@ -646,18 +649,22 @@ def _articles(doc: DocumentObject, articles: str) -> None:
     paragraph = _p(doc, style="DG Body")
     paragraph.add_run("{% if loop.first %}")
     paragraph.add_run("{{ a.number }}　{{ a.title }}", style="DG Article Heading")
-    paragraph.add_run("　{% endif %}{{ para }}")
+    if runs:
+        paragraph.add_run("　{% endif %}")
+        paragraph.add_run("{{r para }}")
+    else:
+        paragraph.add_run("　{% endif %}{{ para }}")
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p endfor %}")
 
 
-def _body(doc: DocumentObject, *, chapters: bool = True) -> None:
+def _body(doc: DocumentObject, *, chapters: bool = True, runs: bool = False) -> None:
     """doc.chapters[].articles (each chapter under its DG Chapter heading), or doc.articles
-    when *chapters* is false; then the centred closing line."""
+    when *chapters* is false; then the centred closing line. *runs*: see _articles."""
     if chapters:
         _tag(doc, "{%p for ch in doc.chapters %}")
         _p(doc, "{{ ch.heading }}", "DG Chapter")
-        _articles(doc, "ch.articles")
+        _articles(doc, "ch.articles", runs=runs)
         _tag(doc, "{%p endfor %}")
     else:
         _articles(doc, "doc.articles")
@@ -780,15 +787,22 @@ def _annex_list(doc: DocumentObject) -> None:
     _end_paragraph(doc)
 
 
-def build_formation_agreement() -> bytes:
-    """Return the bytes of the formation-agreement template."""
-    doc = _new_document("创新联合体组建协议模板", _agreement_styles)
+def build_formation_agreement(*, redline: bool = False) -> bytes:
+    """Return the bytes of the formation-agreement template; with *redline*, the variant whose
+    article paragraphs are run XML carrying tracked changes (w:ins / w:del)."""
+    title = "创新联合体组建协议修订痕迹模板" if redline else "创新联合体组建协议模板"
+    doc = _new_document(title, _agreement_styles)
     _cover(doc)
     _preamble(doc)
-    _body(doc)
+    _body(doc, runs=redline)
     _signature_page(doc)
     _annexes(doc)
     return _save(doc)
+
+
+def build_redline_agreement() -> bytes:
+    """Return the bytes of the redline variant of the formation agreement."""
+    return build_formation_agreement(redline=True)
 
 
 # =========================================================================================
@@ -993,6 +1007,7 @@ TEMPLATES: dict[Path, Callable[[], bytes]] = {
     INTEGRITY_COMMITMENT: build_integrity_commitment,
     SUPPLEMENTARY_AGREEMENT: build_supplementary_agreement,
     CHANGE_TABLE: build_change_table,
+    REDLINE_AGREEMENT: build_redline_agreement,
 }
 
 

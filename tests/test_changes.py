@@ -228,3 +228,50 @@ def test_leaver_without_departure_record(old: docgen.Consortium) -> None:
     data["amendment"]["departures"] = []
     findings = check_change(old, docgen.parse(data))
     assert [f.code for f in findings if f.severity == "error"] == ["CHANGE_DEPARTURE_MISSING"]
+
+
+def _accept_and_reject(data: bytes) -> tuple[list[str], list[str]]:
+    """Return each paragraph's text with all tracked changes accepted, and with all rejected."""
+    import zipfile
+
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    root = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml"))
+    accepted, rejected = [], []
+    for paragraph in root.iter(f"{w}p"):
+        keep, undo = [], []
+        for node in paragraph.iter(f"{w}t", f"{w}delText"):
+            inside = {a.tag for a in node.iterancestors()}
+            if node.tag == f"{w}delText":
+                undo.append(node.text or "")
+            elif f"{w}ins" in inside:
+                keep.append(node.text or "")
+            else:
+                keep.append(node.text or "")
+                undo.append(node.text or "")
+        accepted.append("".join(keep))
+        rejected.append("".join(undo))
+    return accepted, rejected
+
+
+def test_redline_accepts_to_the_consolidated_text_and_rejects_to_the_original(
+        old: docgen.Consortium, new: docgen.Consortium, documents: dict[str, Any]) -> None:
+    from docgen.assemble import assemble_agreement
+    from docgen.clauses import load_library
+
+    accepted, rejected = _accept_and_reject(documents["redline"].data)
+    accepted_text, rejected_text = "\n".join(accepted), "\n".join(rejected)
+    consolidated = assemble_agreement(new, load_library())
+    original = assemble_agreement(old, load_library())
+    assert all(p in accepted_text for a in consolidated.articles for p in a.paragraphs)
+    assert all(p in rejected_text for a in original.articles for p in a.paragraphs)
+    xml = documents["redline"].data
+    assert b"<w:ins " in docx_xml(xml) and b"<w:del " in docx_xml(xml)
+    assert "杭州云澜算力科技有限公司" in rejected_text
+
+
+def docx_xml(data: bytes) -> bytes:
+    import zipfile
+
+    return zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
