@@ -151,9 +151,10 @@ def with_pdfs(documents: list[Document], consortium: Consortium, *, draft: bool 
 
     pdfs = convert(documents)
     ordered = sorted(pdfs, key=lambda d: _FILING_ORDER.index(d.kind) if d.kind in _FILING_ORDER else 99)
-    bundle = package(ordered, title=package_title or f"{consortium.name}备案材料", author=consortium.lead.name,
-                     subject="创新联合体备案申请材料", keywords=f"{consortium.industry}；{consortium.sub_track}",
-                     draft=draft, filename=safe_filename(f"{consortium.short_name}备案材料") + ".pdf")
+    title = package_title or f"{consortium.name}备案材料"
+    bundle = package(ordered, title=title, author=consortium.lead.name, subject="创新联合体备案申请材料",
+                     keywords=f"{consortium.industry}；{consortium.sub_track}", draft=draft,
+                     filename=safe_filename(title) + ".pdf")
     return [*documents, *pdfs, bundle]
 
 
