@@ -44,3 +44,8 @@ templates: $(STAMP)
 
 clean:
 	rm -rf out $(VENV) .pytest_cache
+
+# Benchmarks (benchmarks/run.py): print a table and write BENCHMARKS.md; nothing is asserted.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
