@@ -2,20 +2,69 @@
 
 Data flows one way: ``load`` (YAML/JSON → model) → ``check`` (guideline rules → findings) →
 ``render_*`` (clause library + template → .docx bytes) → ``render_to`` (files + manifest.json).
+Member changes: ``diff`` / ``check_change`` → ``render_change`` (补充协议 and the regenerated set).
+
+The names below are imported on first use (PEP 562), so ``import docgen`` stays cheap for a portal
+or a CLI call that needs only part of it; the errors are plain imports.
 """
 
-from pathlib import Path
+from __future__ import annotations
 
-from docgen.changes import ChangeSet, check_change, diff
-from docgen.documents import (
-    input_digest, render_agreement, render_change, render_commitments, render_plan, render_to,
-)
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 from docgen.errors import (
     ConversionError, DocgenError, InputError, InputProblem, OutputExistsError, RuleError, TemplateError,
 )
-from docgen.loading import load, parse
-from docgen.models import Consortium
-from docgen.rules import Finding, check
+
+if TYPE_CHECKING:
+    from docgen.changes import ChangeSet, check_change, diff
+    from docgen.documents import (
+        input_digest, render_agreement, render_change, render_commitments, render_plan, render_to,
+    )
+    from docgen.loading import load, parse
+    from docgen.models import Consortium
+    from docgen.rules import Finding, check
+
+__all__ = [
+    "ChangeSet", "Consortium", "ConversionError", "DocgenError", "Finding", "InputError", "InputProblem",
+    "OutputExistsError", "RuleError", "TemplateError", "build_package", "check", "check_change", "diff",
+    "input_digest", "load", "parse", "render_agreement", "render_change", "render_commitments",
+    "render_plan", "render_to", "schema", "to_pdf",
+]
+__version__ = "0.1.0"
+
+# public name → the module that defines it
+_LAZY = {
+    "ChangeSet": "docgen.changes", "check_change": "docgen.changes", "diff": "docgen.changes",
+    "input_digest": "docgen.documents", "render_agreement": "docgen.documents",
+    "render_change": "docgen.documents", "render_commitments": "docgen.documents",
+    "render_plan": "docgen.documents", "render_to": "docgen.documents",
+    "load": "docgen.loading", "parse": "docgen.loading",
+    "Consortium": "docgen.models",
+    "Finding": "docgen.rules", "check": "docgen.rules",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'docgen' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups are ordinary attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+def schema() -> dict[str, object]:
+    """Return the JSON Schema of the input (draft 2020-12), with Chinese titles on every field."""
+    from docgen.models import Consortium
+
+    return Consortium.model_json_schema()
 
 
 def to_pdf(paths: list[Path], *, overwrite: bool = False, timeout: float = 300) -> list[Path]:
@@ -37,18 +86,3 @@ def build_package(pdf_paths: list[Path], out: Path, *, title: str, author: str, 
 
     return pdf.build_package(pdf_paths, out, title=title, author=author, subject=subject, keywords=keywords,
                              draft=draft, overwrite=overwrite)
-
-
-def schema() -> dict[str, object]:
-    """Return the JSON Schema of the input (draft 2020-12), with Chinese titles on every field."""
-    return Consortium.model_json_schema()
-
-
-__all__ = [
-    "ChangeSet", "check_change", "diff", "render_change",
-    "Consortium", "ConversionError", "DocgenError", "Finding", "InputError", "InputProblem",
-    "OutputExistsError", "RuleError", "TemplateError", "check", "input_digest", "load", "parse",
-    "build_package", "render_agreement", "render_commitments", "render_plan", "render_to", "schema",
-    "to_pdf",
-]
-__version__ = "0.1.0"

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from docgen.errors import TemplateError
+from docgen.loading import read_yaml
 from docgen.resources import clauses_dir
 
 __all__ = ["Clause", "ClauseFile", "DocumentTexts", "Library", "Variant", "load_library"]
@@ -207,7 +208,7 @@ def _load(folder: Path) -> Library:
 
 def _read(path: Path, problems: list[str]) -> dict[str, Any] | None:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"第{mark.line + 1}行 " if mark is not None else ""

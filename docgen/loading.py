@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from docgen.errors import InputError, InputProblem
 from docgen.models import Consortium
 
-__all__ = ["load", "parse"]
+__all__ = ["load", "parse", "read_yaml"]
 
 Loc = tuple[str | int, ...]
 
@@ -55,14 +55,33 @@ _MESSAGES: dict[str, str] = {
 }
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text, so pydantic reports a bad date against its field."""
+# libyaml's parser where PyYAML was built with it (several times faster), the pure-Python one otherwise.
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
+    """A safe loader that leaves dates as text, so pydantic reports a bad date against its field."""
 
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+def read_yaml(text: str) -> Any:
+    """Return the data of a YAML text (the clause library, the plan outline) with the fast safe loader."""
+    return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader (C or Python)
+
+
+def _compose_and_construct(text: str) -> tuple[yaml.Node | None, Any]:
+    """Return the node tree (for line numbers) and the data of one YAML document, parsing it once."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
 
 
 def load(path: str | Path) -> Consortium:
@@ -116,14 +135,13 @@ def _parse_text(text: str, *, is_json: bool) -> tuple[Any, dict[Loc, int], list[
         except json.JSONDecodeError as exc:
             return None, {}, [InputProblem("", "输入文件", f"JSON 语法错误：{exc.msg}", exc.lineno)]
         try:  # JSON is YAML for line-number purposes; line numbers are a courtesy only
-            node = yaml.compose(text, Loader=_Loader)
+            node, _ = _compose_and_construct(text)
         except yaml.YAMLError:
             return data, {}, []
         lines, problems = _line_map(node)
         return data, lines, problems
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        node, data = _compose_and_construct(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from docgen.assemble import base_context, number_items
 from docgen.errors import TemplateError
+from docgen.loading import read_yaml
 from docgen.formatting import amount, cn_date, cn_number
 from docgen.models import FUNDING_SOURCES, MECHANISM_LABELS, Consortium
 from docgen.render import render_expression, render_text
@@ -74,7 +75,7 @@ def load_outline(path: Path) -> PlanOutline:
 @lru_cache(maxsize=8)
 def _load_outline(path: Path) -> PlanOutline:
     try:
-        outline = PlanOutline.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        outline = PlanOutline.model_validate(read_yaml(path.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError) as exc:
         raise TemplateError(f"建设方案提纲 {path} 无法读取：{exc}") from None
     except ValidationError as exc:

@@ -13,7 +13,7 @@ import difflib
 import itertools
 from dataclasses import replace
 from typing import Iterator
-from xml.sax.saxutils import escape
+from html import escape as _html_escape
 
 from markupsafe import Markup
 
@@ -22,6 +22,11 @@ from docgen.assemble import Agreement, Article, Chapter
 __all__ = ["redline"]
 
 AUTHOR = "docgen"
+
+
+def escape(text: str) -> str:
+    """Return text escaped for XML element content (&, <, >)."""
+    return _html_escape(text, quote=False)
 
 
 def _run(text: str) -> str:

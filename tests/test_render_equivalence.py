@@ -30,7 +30,7 @@ from conftest import BASE_SAMPLE, SAMPLES, VALID_SAMPLES
 Call = tuple[Path, dict[str, Any], dict[str, str], bytes]
 
 TEMPLATES = {documents.AGREEMENT_TEMPLATE, documents.PLAN_TEMPLATE, documents.COMMITMENT_TEMPLATE,
-             documents.SUPPLEMENT_TEMPLATE, documents.CHANGE_TABLE_TEMPLATE}
+             documents.SUPPLEMENT_TEMPLATE, documents.CHANGE_TABLE_TEMPLATE, documents.REDLINE_TEMPLATE}
 CHANGE_PAIRS = [("marine-ai-v1", "marine-ai-v2"), ("marine-ai-v2", "marine-ai-v3")]
 
 
