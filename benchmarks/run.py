@@ -31,7 +31,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -55,7 +54,6 @@ IMPORT_SECONDS = 0.3
 COLD_RENDER_SECONDS = 1.0
 PDF_RATIO = 1.5              # whole package in one LibreOffice start / one document
 
-_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -72,16 +70,10 @@ def median_time(fn: Callable[[], Any], runs: int) -> tuple[float, list[float]]:
 
 
 def normalise(data: bytes) -> bytes:
-    """Return the zip with docgen's fixed entry timestamps and attributes, entries in their order."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_EPOCH)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            entry.create_system = 0
-            dst.writestr(entry, src.read(info.filename))
-    return out.getvalue()
+    """Return the zip with docgen's fixed entry timestamps and attributes (docgen's own normaliser)."""
+    from docgen.render import _normalise_zip
+
+    return _normalise_zip(data)
 
 
 def bare_environment() -> Any:

@@ -16,7 +16,7 @@ from docgen.assemble import (
     party_rows, render_clause, select_variant, text_context,
 )
 from docgen.changes import ChangeSet
-from docgen.clauses import Clause, DocumentTexts, Library
+from docgen.clauses import DocumentTexts, Library
 from docgen.errors import TemplateError
 from docgen.formatting import cn_date, cn_number, join_cn
 from docgen.models import Consortium, Unit

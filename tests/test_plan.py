@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +18,7 @@ from docgen.formatting import amount
 from docgen.plan import assemble_plan, load_outline, quarters
 from docgen.resources import templates_dir
 
-from conftest import BASE_SAMPLE, VALID_SAMPLES, changed
+from conftest import BASE_SAMPLE, VALID_SAMPLES
 
 OUTLINE = templates_dir() / PLAN_OUTLINE
 

@@ -64,7 +64,7 @@ BREAKS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "SIGNING_AFTER_START": (lambda d: d.update(signing_date="2026-01-02"), "signing_date"),
     "TASK_OWNER_NOT_MEMBER": (lambda d: d["tasks"][0].update(owner="91370200163562681G"), "tasks[0].owner"),
     "TASK_PARTICIPANT_NOT_MEMBER": (lambda d: d["tasks"][0]["participants"].append("91370200163562681G"),
-                                    f"tasks[0].participants"),
+                                    "tasks[0].participants"),
     "TASK_ID_DUPLICATE": (lambda d: d["tasks"][1].update(id=d["tasks"][0]["id"]), "tasks[1].id"),
     "TASK_DATES_INVALID": (lambda d: d["tasks"][0].update(end="2025-06-01"), "tasks[0].end"),
     "TASK_OUTSIDE_TERM": (lambda d: d["tasks"][0].update(end="2029-06-01"), "tasks[0].start"),
