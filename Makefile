@@ -23,14 +23,18 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null; \
 	else echo "NOTE: LibreOffice/CJK fonts missing and not root: PDF output unavailable, PDF tests will be skipped."; fi
 
+# Without LibreOffice (not installed, not root) the demo still renders every .docx, without PDFs.
 demo: $(STAMP) system-deps
-	$(BIN)/docgen render samples/*.yaml -o out --force --pdf
-	pdftoppm -png -r 60 -singlefile -f 1 -l 1 out/deep-sea-sensing/*组建协议.pdf out/agreement-first-page
-	rm -rf out/marine-ai-changes   # change versions are never overwritten: start the demo series afresh
-	$(BIN)/docgen change samples/marine-ai-v1.yaml samples/marine-ai-v2.yaml -o out/marine-ai-changes --pdf
-	$(BIN)/docgen change samples/marine-ai-v2.yaml samples/marine-ai-v3.yaml -o out/marine-ai-changes --pdf
-	@echo "Documents are in out/<sample>/ and out/marine-ai-changes/补充协议第N号/; each folder has a manifest.json."
-	@echo "First page of the deep-sea agreement as an image: out/agreement-first-page.png"
+	@pdf=$$(command -v soffice >/dev/null 2>&1 && echo --pdf); set -ex; \
+	$(BIN)/docgen render samples/*.yaml -o out --force $$pdf; \
+	rm -rf out/marine-ai-changes; \
+	$(BIN)/docgen change samples/marine-ai-v1.yaml samples/marine-ai-v2.yaml -o out/marine-ai-changes $$pdf; \
+	$(BIN)/docgen change samples/marine-ai-v2.yaml samples/marine-ai-v3.yaml -o out/marine-ai-changes $$pdf; \
+	if [ -n "$$pdf" ] && command -v pdftoppm >/dev/null 2>&1; then \
+	  pdftoppm -png -r 60 -singlefile -f 1 -l 1 out/deep-sea-sensing/*组建协议.pdf out/agreement-first-page; \
+	  echo "First page of the deep-sea agreement as an image: out/agreement-first-page.png"; fi
+	@echo "Documents are in out/<sample>/ and out/marine-ai-changes/补充协议第N号/ (change versions are"
+	@echo "never overwritten, so the demo starts that series afresh); each folder has a manifest.json."
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
