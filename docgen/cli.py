@@ -132,16 +132,25 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
         if len(jobs) == 1:
             file, consortium, target, digest = jobs[0]
             manifest = docgen.render_to(consortium, target, draft=draft, overwrite=force, input_sha256=digest,
-                                            pdf=pdf)
+                                        pdf=pdf)
             _out.print(f"已生成 {manifest.parent}（清单 {manifest.name}）")
             return
+        # Several inputs: render everything in memory and look for existing files in every target
+        # before writing any, so a refusal leaves no input half-done.
+        from docgen.documents import run_documents
+        from docgen.output import refuse_existing, write_documents
+
+        rendered = []
         with Progress(console=_err, transient=True) as progress:
             task = progress.add_task("生成文件", total=len(jobs))
             for file, consortium, target, digest in jobs:
-                docgen.render_to(consortium, target, draft=draft, overwrite=force, input_sha256=digest,
-                                 pdf=pdf)
+                rendered.append((target, run_documents(consortium, draft=draft, pdf=pdf), digest))
                 progress.advance(task)
-        for _, _, target, _ in jobs:
+        if not force:
+            for target, documents, _ in rendered:
+                refuse_existing(target, documents)
+        for target, documents, digest in rendered:
+            write_documents(target, documents, digest, overwrite=force)
             _out.print(f"已生成 {target}")
     except DocgenError as exc:
         _fail(exc)

@@ -23,7 +23,7 @@ from docgen.rules import check, has_errors
 
 __all__ = [
     "agreement_document", "change_documents", "commitment_documents", "input_digest", "plan_document",
-    "render_agreement", "render_change", "render_commitments", "render_plan", "render_to", "with_pdfs",
+    "render_agreement", "render_change", "render_commitments", "render_plan", "render_to", "run_documents", "with_pdfs",
 ]
 
 AGREEMENT_TEMPLATE = "formation_agreement.docx"
@@ -167,11 +167,15 @@ def render_to(consortium: Consortium, out_dir: Path | str, *, draft: bool = Fals
     and merged into the filing package (kind package_pdf). Nothing is written when the check fails
     (RuleError), a conversion fails (ConversionError) or a target file exists (OutputExistsError).
     """
-    documents = all_documents(consortium, draft=draft)
-    if pdf:
-        documents = with_pdfs(documents, consortium, draft=draft)
+    documents = run_documents(consortium, draft=draft, pdf=pdf)
     digest = input_sha256 or input_digest(consortium)
     return write_documents(Path(out_dir), documents, digest, overwrite=overwrite)
+
+
+def run_documents(consortium: Consortium, *, draft: bool = False, pdf: bool = False) -> list[Document]:
+    """Return the documents ``render_to`` writes: every .docx, and with pdf the PDFs and the package."""
+    documents = all_documents(consortium, draft=draft)
+    return with_pdfs(documents, consortium, draft=draft) if pdf else documents
 
 
 def change_documents(old: Consortium, new: Consortium, *, serial: int = 1, previous: list[str] | None = None,

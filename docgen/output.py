@@ -12,7 +12,8 @@ from pathlib import Path
 
 from docgen.errors import OutputExistsError
 
-__all__ = ["MANIFEST", "Document", "manifest", "read_versions", "safe_filename", "write_documents"]
+__all__ = ["MANIFEST", "Document", "manifest", "read_versions", "refuse_existing", "safe_filename",
+           "write_documents"]
 
 MANIFEST = "manifest.json"
 
@@ -62,6 +63,16 @@ def manifest(documents: list[Document], input_sha256: str,
     }
 
 
+def refuse_existing(out_dir: Path, documents: list[Document]) -> None:
+    """Raise OutputExistsError naming every target (document or manifest) that already exists."""
+    names = [d.filename for d in documents] + [MANIFEST]
+    existing = [name for name in names if (Path(out_dir) / name).exists()]
+    if existing:
+        raise OutputExistsError(
+            f"输出目录 {out_dir} 中已有以下文件，未做任何写入（如需覆盖请使用 --force）：" + "、".join(existing)
+        )
+
+
 def write_documents(out_dir: Path, documents: list[Document], input_sha256: str, *,
                     overwrite: bool = False, extra: dict[str, object] | None = None) -> Path:
     """Write the documents and manifest.json into out_dir and return the manifest's path.
@@ -74,11 +85,8 @@ def write_documents(out_dir: Path, documents: list[Document], input_sha256: str,
     names = [d.filename for d in documents] + [MANIFEST]
     if len(set(names)) != len(names):
         raise ValueError(f"文件名重复：{names}")
-    existing = [name for name in names if (out_dir / name).exists()]
-    if existing and not overwrite:
-        raise OutputExistsError(
-            f"输出目录 {out_dir} 中已有以下文件，未做任何写入（如需覆盖请使用 --force）：" + "、".join(existing)
-        )
+    if not overwrite:
+        refuse_existing(out_dir, documents)
     text = json.dumps(manifest(documents, input_sha256, extra), ensure_ascii=False, indent=2) + "\n"
     contents = [(d.filename, d.data) for d in documents] + [(MANIFEST, text.encode("utf-8"))]
     out_dir.parent.mkdir(parents=True, exist_ok=True)

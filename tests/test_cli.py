@@ -121,3 +121,13 @@ def test_clauses_lint_passes_and_listing_shows_variants() -> None:
     assert lint.returncode == 0, lint.stdout
     listing = run("clauses")
     assert "ip.patent" in listing.stdout and "completing_party" in listing.stdout
+
+
+def test_several_inputs_write_nothing_when_any_target_exists(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    second = VALID_SAMPLES[1]
+    (out / second.stem).mkdir(parents=True)
+    (out / second.stem / "manifest.json").write_text("{}", encoding="utf-8")
+    result = run("render", str(VALID_SAMPLES[0]), str(second), "-o", str(out))
+    assert result.returncode == 1 and "manifest.json" in result.stderr
+    assert not (out / VALID_SAMPLES[0].stem).exists()
