@@ -21,7 +21,7 @@ from typing import Any
 from stdnum.cn import uscc
 
 import docgen
-from docgen.models import Consortium
+from docgen.input.model import Consortium
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "deep-sea-sensing.yaml"
 

@@ -71,7 +71,7 @@ def median_time(fn: Callable[[], Any], runs: int) -> tuple[float, list[float]]:
 
 def normalise(data: bytes) -> bytes:
     """Return the zip with docgen's fixed entry timestamps and attributes (docgen's own normaliser)."""
-    from docgen.render import _normalise_zip
+    from docgen.render.docx import _normalise_zip
 
     return _normalise_zip(data)
 
@@ -153,7 +153,7 @@ class Result:
 def bench_package(runs: int) -> Result:
     import docgen
     from docgen.documents import all_documents
-    from docgen.render import render_docx
+    from docgen.render.docx import render_docx
     from docxtpl import DocxTemplate
 
     consortium = docgen.load(SAMPLE)
@@ -338,7 +338,7 @@ def bench_pdf(runs: int) -> Result:
         result.targets.append((f"whole package ≤ {PDF_RATIO:g} × one document", f"skipped: {reason}", None))
         return result
     import docgen
-    from docgen import pdf
+    from docgen.render import pdf
     from docgen.documents import all_documents
 
     documents = all_documents(docgen.load(SAMPLE))
@@ -361,12 +361,12 @@ def bench_pdf(runs: int) -> Result:
 
 
 def _pdf_unavailable() -> str | None:
-    if importlib.util.find_spec("docgen.pdf") is None:
-        return "docgen.pdf does not exist yet"
-    from docgen import pdf
+    if importlib.util.find_spec("docgen.render.pdf") is None:
+        return "docgen.render.pdf does not exist yet"
+    from docgen.render import pdf
 
     if not callable(getattr(pdf, "convert", None)):
-        return "docgen.pdf has no convert(documents)"
+        return "docgen.render.pdf has no convert(documents)"
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         return "LibreOffice (soffice) is not installed"

@@ -19,13 +19,13 @@ from docgen.errors import (
 )
 
 if TYPE_CHECKING:
-    from docgen.changes import ChangeSet, check_change, diff
+    from docgen.rules.change import ChangeSet, check_change, diff
     from docgen.documents import (
         input_digest, render_agreement, render_change, render_commitments, render_plan, render_to,
     )
-    from docgen.loading import load, parse
-    from docgen.models import Consortium
-    from docgen.rules import Finding, check
+    from docgen.input.loading import load, parse
+    from docgen.input.model import Consortium
+    from docgen.rules.guideline import Finding, check
 
 __all__ = [
     "ChangeSet", "Consortium", "ConversionError", "DocgenError", "Finding", "InputError", "InputProblem",
@@ -37,13 +37,13 @@ __version__ = "0.1.0"
 
 # public name → the module that defines it
 _LAZY = {
-    "ChangeSet": "docgen.changes", "check_change": "docgen.changes", "diff": "docgen.changes",
+    "ChangeSet": "docgen.rules.change", "check_change": "docgen.rules.change", "diff": "docgen.rules.change",
     "input_digest": "docgen.documents", "render_agreement": "docgen.documents",
     "render_change": "docgen.documents", "render_commitments": "docgen.documents",
     "render_plan": "docgen.documents", "render_to": "docgen.documents",
-    "load": "docgen.loading", "parse": "docgen.loading",
-    "Consortium": "docgen.models",
-    "Finding": "docgen.rules", "check": "docgen.rules",
+    "load": "docgen.input.loading", "parse": "docgen.input.loading",
+    "Consortium": "docgen.input.model",
+    "Finding": "docgen.rules.guideline", "check": "docgen.rules.guideline",
 }
 
 
@@ -62,7 +62,7 @@ def __dir__() -> list[str]:
 
 def schema() -> dict[str, object]:
     """Return the JSON Schema of the input (draft 2020-12), with Chinese titles on every field."""
-    from docgen.models import Consortium
+    from docgen.input.model import Consortium
 
     return Consortium.model_json_schema()
 
@@ -73,7 +73,7 @@ def to_pdf(paths: list[Path], *, overwrite: bool = False, timeout: float = 300) 
     Raise ConversionError naming the packages to install when LibreOffice is missing, and
     OutputExistsError when a PDF exists and overwrite is False.
     """
-    from docgen import pdf  # imported here: pypdf and LibreOffice are needed only for PDFs
+    from docgen.render import pdf  # imported here: pypdf and LibreOffice are needed only for PDFs
 
     return pdf.to_pdf(paths, overwrite=overwrite, timeout=timeout)
 
@@ -82,7 +82,7 @@ def build_package(pdf_paths: list[Path], out: Path, *, title: str, author: str, 
                   keywords: str = "", draft: bool = False, overwrite: bool = False) -> Path:
     """Return out, the merged filing package of the PDFs: one bookmark per document, metadata set,
     and a diagonal 草稿 watermark on every page when draft."""
-    from docgen import pdf
+    from docgen.render import pdf
 
     return pdf.build_package(pdf_paths, out, title=title, author=author, subject=subject, keywords=keywords,
                              draft=draft, overwrite=overwrite)

@@ -17,7 +17,7 @@ from rich.progress import Progress
 
 import docgen
 from docgen.errors import DocgenError, InputError, RuleError
-from docgen.rules import Finding, has_errors
+from docgen.rules.guideline import Finding, has_errors
 
 _out = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -83,7 +83,7 @@ def schema_command() -> None:
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def init_command(path: Path, force: bool) -> None:
     """Write a commented starter YAML to PATH (default consortium.yaml)."""
-    from docgen.starter import starter_text
+    from docgen.input.starter import starter_text
 
     if path.exists() and not force:
         _err.print(f"{path} 已存在，未写入（如需覆盖请使用 --force）。")
@@ -166,7 +166,7 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
 def change_command(old: Path, new: Path, out_dir: Path, draft: bool, pdf: bool) -> None:
     """Draft the supplementary agreement (补充协议) for the change from OLD to NEW, with the consolidated
     agreement, updated plan and commitments, and the 修订对照表, in a new version folder under OUT."""
-    from docgen.changes import check_change
+    from docgen.rules.change import check_change
 
     try:
         before, after = docgen.load(old), docgen.load(new)
@@ -187,8 +187,8 @@ def change_command(old: Path, new: Path, out_dir: Path, draft: bool, pdf: bool) 
 @click.option("--lint", is_flag=True, help="Check the clause library; exit 1 on any problem.")
 def clauses_command(lint: bool) -> None:
     """List the clauses and their variants, or lint the library."""
-    from docgen.clauses import load_library
-    from docgen.lint import lint_library, lint_supplement
+    from docgen.clauses.library import load_library
+    from docgen.clauses.lint import lint_library, lint_supplement
     from docgen.resources import clauses_dir
 
     try:

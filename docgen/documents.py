@@ -6,20 +6,20 @@ import hashlib
 import json
 from pathlib import Path
 
-from docgen.assemble import Agreement, assemble_agreement
-from docgen.clauses import load_library
-from docgen.commitments import assemble_commitments
-from docgen.plan import assemble_plan, load_outline
+from docgen.drafting.agreement import Agreement, assemble_agreement
+from docgen.clauses.library import load_library
+from docgen.drafting.commitments import assemble_commitments
+from docgen.drafting.plan import assemble_plan, load_outline
 from docgen.errors import RuleError, TemplateError
-from docgen.models import Consortium
-from docgen.changes import check_change, diff
+from docgen.input.model import Consortium
+from docgen.rules.change import check_change, diff
 from docgen.errors import OutputExistsError
 from docgen.output import Document, read_versions, safe_filename, write_documents
-from docgen.redline import redline
-from docgen.supplement import amended_articles, assemble_change_table, assemble_supplement, serial_name
-from docgen.render import render_docx
+from docgen.drafting.redline import redline
+from docgen.drafting.supplement import amended_articles, assemble_change_table, assemble_supplement, serial_name
+from docgen.render.docx import render_docx
 from docgen.resources import clauses_dir, templates_dir
-from docgen.rules import check, has_errors
+from docgen.rules.guideline import check, has_errors
 
 __all__ = [
     "agreement_document", "change_documents", "commitment_documents", "input_digest", "plan_document",
@@ -147,7 +147,7 @@ def with_pdfs(documents: list[Document], consortium: Consortium, *, draft: bool 
 
     Raise ConversionError, naming the packages to install, when LibreOffice is missing.
     """
-    from docgen.pdf import convert, package  # imported here: pypdf and LibreOffice are only for PDFs
+    from docgen.render.pdf import convert, package  # imported here: pypdf and LibreOffice are only for PDFs
 
     pdfs = convert(documents)
     ordered = sorted(pdfs, key=lambda d: _FILING_ORDER.index(d.kind) if d.kind in _FILING_ORDER else 99)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from docgen.rules import Finding
+    from docgen.rules.guideline import Finding
 
 __all__ = [
     "ConversionError", "DocgenError", "InputError", "InputProblem", "OutputExistsError",

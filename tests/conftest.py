@@ -8,7 +8,7 @@ from typing import Any, Callable
 import pytest
 
 import docgen
-from docgen.models import Consortium
+from docgen.input.model import Consortium
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

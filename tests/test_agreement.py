@@ -11,10 +11,10 @@ import docx
 import pytest
 
 import docgen
-from docgen.assemble import (
+from docgen.drafting.agreement import (
     document_context, number_articles, render_clause, select_variant, text_context,
 )
-from docgen.clauses import load_library
+from docgen.clauses.library import load_library
 from docgen.formatting import cn_number, money, rmb_upper
 
 from conftest import BASE_SAMPLE, VALID_SAMPLES, changed

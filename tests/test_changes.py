@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 import docgen
-from docgen.changes import check_change, diff
+from docgen.rules.change import check_change, diff
 from docgen.documents import change_documents
 from docgen.formatting import cn_date, cn_number
 
@@ -256,8 +256,8 @@ def _accept_and_reject(data: bytes) -> tuple[list[str], list[str]]:
 
 def test_redline_accepts_to_the_consolidated_text_and_rejects_to_the_original(
         old: docgen.Consortium, new: docgen.Consortium, documents: dict[str, Any]) -> None:
-    from docgen.assemble import assemble_agreement
-    from docgen.clauses import load_library
+    from docgen.drafting.agreement import assemble_agreement
+    from docgen.clauses.library import load_library
 
     accepted, rejected = _accept_and_reject(documents["redline"].data)
     accepted_text, rejected_text = "\n".join(accepted), "\n".join(rejected)

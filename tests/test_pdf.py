@@ -24,15 +24,15 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from pypdf import PdfReader
 
-from docgen import pdf
-from docgen.assemble import assemble_agreement
-from docgen.clauses import load_library
+from docgen.render import pdf
+from docgen.drafting.agreement import assemble_agreement
+from docgen.clauses.library import load_library
 from docgen.documents import PLAN_OUTLINE, all_documents
 from docgen.errors import ConversionError, OutputExistsError
 from docgen.formatting import rmb_upper
-from docgen.models import Consortium
+from docgen.input.model import Consortium
 from docgen.output import Document
-from docgen.plan import assemble_plan, load_outline
+from docgen.drafting.plan import assemble_plan, load_outline
 from docgen.resources import templates_dir
 
 needs_soffice = pytest.mark.skipif(

@@ -15,7 +15,7 @@ from docx.oxml.ns import qn
 import docgen
 from docgen.documents import PLAN_OUTLINE
 from docgen.formatting import amount
-from docgen.plan import assemble_plan, load_outline, quarters
+from docgen.drafting.plan import assemble_plan, load_outline, quarters
 from docgen.resources import templates_dir
 
 from conftest import BASE_SAMPLE, VALID_SAMPLES

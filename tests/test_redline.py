@@ -7,7 +7,7 @@ from html import unescape
 
 from hypothesis import given, strategies as st
 
-from docgen.redline import _Marks, _paragraphs
+from docgen.drafting.redline import _Marks, _paragraphs
 
 _TEXT = st.text(alphabet="甲乙丙丁联合体协议第一条、，。<>&\"' ab1", max_size=40)
 

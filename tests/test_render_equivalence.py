@@ -22,8 +22,10 @@ from docxtpl import DocxTemplate, Listing, RichText
 from lxml import etree
 
 import docgen
-from docgen import _docx_fast, documents, render
-from docgen.render import environment, render_docx
+from docgen import documents
+from docgen.render import _docx_fast
+from docgen.render import docx as render
+from docgen.render.docx import environment, render_docx
 
 from conftest import BASE_SAMPLE, SAMPLES, VALID_SAMPLES
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 import docgen
-from docgen.rules import RULES, WAIVABLE
+from docgen.rules.guideline import RULES, WAIVABLE
 
 from conftest import SAMPLES, VALID_SAMPLES, changed, codes
 

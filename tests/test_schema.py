@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 import docgen
-from docgen.loading import _Loader
+from docgen.input.loading import _Loader
 
 from conftest import VALID_SAMPLES
 

@@ -29,7 +29,7 @@ from pypdf.generic import (
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from docgen.output import Document  # noqa: E402  (after the path set-up above)
-from docgen.pdf import convert, watermark_pdf  # noqa: E402
+from docgen.render.pdf import convert, watermark_pdf  # noqa: E402
 
 TEXT = "草稿"
 SIZE = 96           # points; package() scales the mark to the page anyway

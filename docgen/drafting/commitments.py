@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from docgen.assemble import base_context, number_items, parties
-from docgen.clauses import DocumentTexts
-from docgen.models import Consortium
-from docgen.render import render_text
+from docgen.drafting.agreement import base_context, number_items, parties
+from docgen.clauses.library import DocumentTexts
+from docgen.input.model import Consortium
+from docgen.render.docx import render_text
 
 __all__ = ["Commitment", "assemble_commitments"]
 

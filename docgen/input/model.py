@@ -2,7 +2,7 @@
 
 Every field carries a Chinese ``title`` (used in error messages and in the JSON Schema) and a
 ``description``. The model checks types and formats only; whether the consortium meets the
-guideline is the job of :mod:`docgen.rules`, so that a portal gets every guideline problem as a
+guideline is the job of :mod:`docgen.rules.guideline`, so that a portal gets every guideline problem as a
 finding rather than as a refusal to load.
 """
 

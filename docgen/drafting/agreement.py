@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from docgen.clauses import Clause, DocumentTexts, Library
+from docgen.clauses.library import Clause, DocumentTexts, Library
 from docgen.errors import TemplateError
 from docgen.formatting import amount, cn_date, cn_number
-from docgen.models import FUNDING_SOURCES, Consortium, Unit
-from docgen.render import render_expression, render_text
+from docgen.input.model import FUNDING_SOURCES, Consortium, Unit
+from docgen.render.docx import render_expression, render_text
 
 __all__ = [
     "Agreement", "Annex", "Article", "Chapter", "Party", "Signature", "assemble_agreement",

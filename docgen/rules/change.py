@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from docgen.models import Consortium, Departure, Task, Unit
-from docgen.rules import Finding, check
+from docgen.input.model import Consortium, Departure, Task, Unit
+from docgen.rules.guideline import Finding, check
 
 __all__ = ["ChangeSet", "Reassignment", "UnitUpdate", "check_change", "diff"]
 

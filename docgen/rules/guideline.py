@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Callable, Iterable, Iterator, Literal
 
 from docgen.formatting import yuan
-from docgen.models import FUNDING_SOURCES, MECHANISM_LABELS, Arbitration, Consortium
+from docgen.input.model import FUNDING_SOURCES, MECHANISM_LABELS, Arbitration, Consortium
 
 __all__ = ["Finding", "INDUSTRIES", "QINGDAO_DISTRICTS", "RULES", "WAIVABLE", "check", "has_errors"]
 

@@ -17,7 +17,7 @@ from html import escape as _html_escape
 
 from markupsafe import Markup
 
-from docgen.assemble import Agreement, Article, Chapter
+from docgen.drafting.agreement import Agreement, Article, Chapter
 
 __all__ = ["redline"]
 

@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from docgen.errors import InputError, InputProblem
-from docgen.models import Consortium
+from docgen.input.model import Consortium
 
 __all__ = ["load", "parse", "read_yaml"]
 

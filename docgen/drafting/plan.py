@@ -17,12 +17,12 @@ from typing import Any, Callable, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from docgen.assemble import base_context, number_items
+from docgen.drafting.agreement import base_context, number_items
 from docgen.errors import TemplateError
-from docgen.loading import read_yaml
+from docgen.input.loading import read_yaml
 from docgen.formatting import amount, cn_date, cn_number
-from docgen.models import FUNDING_SOURCES, MECHANISM_LABELS, Consortium
-from docgen.render import render_expression, render_text
+from docgen.input.model import FUNDING_SOURCES, MECHANISM_LABELS, Consortium
+from docgen.render.docx import render_expression, render_text
 
 __all__ = ["PLAN_TABLES", "Plan", "PlanOutline", "assemble_plan", "load_outline"]
 
@@ -103,7 +103,7 @@ def _load_outline(path: Path) -> PlanOutline:
 
 
 def _narrative_fields() -> set[str]:
-    from docgen.models import Narrative
+    from docgen.input.model import Narrative
 
     return set(Narrative.model_fields)
 

@@ -7,7 +7,7 @@ it with ``from_string``, so it has no name) is always escaped, which keeps a use
 being read as markup and silently truncating the text.
 
 ``render_docx`` gives the bytes plain docxtpl would give (zip-normalised), but through
-``docgen._docx_fast``, which prepares each template once per process and rewrites only its templated
+``docgen.render._docx_fast``, which prepares each template once per process and rewrites only its templated
 parts (tests/test_render_equivalence.py holds the two byte for byte); contexts holding docxtpl objects
 (images, rich text, …) go through plain docxtpl. Jinja, docxtpl, python-docx and lxml are imported on
 first use, so importing this module costs next to nothing.
@@ -110,7 +110,7 @@ def render_docx(template: Path, context: Mapping[str, Any], *,
     """
     import jinja2
 
-    from docgen import _docx_fast  # imported here: docxtpl pulls in lxml and python-docx
+    from docgen.render import _docx_fast  # imported here: docxtpl pulls in lxml and python-docx
 
     context = dict(context)
     properties = dict(properties or {})

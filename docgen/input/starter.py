@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from docgen.loading import load
-from docgen.models import Consortium
+from docgen.input.loading import load
+from docgen.input.model import Consortium
 from docgen.resources import samples_dir
 
 __all__ = ["starter_text"]

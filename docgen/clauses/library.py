@@ -3,7 +3,7 @@
 The file format is documented in clauses/README.md. Loading checks the structure (every clause has an
 id, a title, a version, a legal basis, texts; variants have exactly one default) and raises
 TemplateError naming the file and clause for every defect at once. Whether the texts render against the
-model is checked by ``docgen.lint``.
+model is checked by ``docgen.clauses.lint``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from docgen.errors import TemplateError
-from docgen.loading import read_yaml
+from docgen.input.loading import read_yaml
 from docgen.resources import clauses_dir
 
 __all__ = ["Clause", "ClauseFile", "DocumentTexts", "Library", "Variant", "load_library"]

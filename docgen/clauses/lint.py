@@ -14,16 +14,16 @@ from typing import Any
 
 from jinja2 import meta
 
-from docgen.assemble import (
+from docgen.drafting.agreement import (
     select_variant, document_context, half_width_punctuation, number_articles, render_clause, text_context,
 )
-from docgen.clauses import REQUIRED_TOPICS, Clause, Library
+from docgen.clauses.library import REQUIRED_TOPICS, Clause, Library
 from docgen.errors import DocgenError
-from docgen.loading import load
-from docgen.models import Consortium
-from docgen.render import environment
+from docgen.input.loading import load
+from docgen.input.model import Consortium
+from docgen.render.docx import environment
 from docgen.resources import samples_dir
-from docgen.rules import check, has_errors
+from docgen.rules.guideline import check, has_errors
 
 __all__ = ["lint_library", "lint_supplement", "select_values"]
 
@@ -180,8 +180,8 @@ def lint_supplement(library: Library, supplement_library: Library, samples: Path
     Every supplement clause must be exercised by at least one change pair among the samples
     (NAME-v1.yaml → NAME-v2.yaml → …), as the agreement's clauses are by the samples.
     """
-    from docgen.changes import check_change, diff
-    from docgen.supplement import amended_articles, assemble_change_table, assemble_supplement
+    from docgen.rules.change import check_change, diff
+    from docgen.drafting.supplement import amended_articles, assemble_change_table, assemble_supplement
 
     problems = [f"补充协议条款库缺少 {name}.yaml 的文字（document: {name}）"
                 for name in ("supplement", "change_table") if name not in supplement_library.documents]

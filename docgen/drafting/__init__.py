@@ -1,0 +1,1 @@
+"""Drafting stage: plain, typed document outlines (agreement, plan, commitments, supplement, redline)."""
