@@ -39,7 +39,10 @@ demo: $(STAMP) system-deps
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
+# ruff (rule set in pyproject.toml), mypy strict on docgen/, and the clause library lint.
 lint: $(STAMP)
+	$(BIN)/ruff check docgen tests benchmarks templates
+	$(BIN)/mypy
 	$(BIN)/docgen clauses --lint
 
 # Rebuild the .docx templates from their script (the committed .docx files are its output).

@@ -31,9 +31,10 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -151,10 +152,11 @@ class Result:
 # --- (a) the full package against bare docxtpl -------------------------------------------------------
 
 def bench_package(runs: int) -> Result:
+    from docxtpl import DocxTemplate
+
     import docgen
     from docgen.documents import all_documents
     from docgen.render.docx import render_docx
-    from docxtpl import DocxTemplate
 
     consortium = docgen.load(SAMPLE)
     calls = record_renders(lambda: all_documents(consortium))
@@ -214,6 +216,7 @@ def bench_package(runs: int) -> Result:
 
 def bench_scaling(runs: int) -> Result:
     import generate
+
     from docgen.documents import all_documents
 
     result = Result("(b) Scaling: full package of generated consortia (n member units + the lead, "
@@ -260,6 +263,7 @@ def bench_scaling(runs: int) -> Result:
 
 def child_peak(n: int) -> dict[str, Any]:
     import generate
+
     from docgen.documents import all_documents
 
     consortium = generate.consortium(n)
@@ -338,8 +342,8 @@ def bench_pdf(runs: int) -> Result:
         result.targets.append((f"whole package ≤ {PDF_RATIO:g} × one document", f"skipped: {reason}", None))
         return result
     import docgen
-    from docgen.render import pdf
     from docgen.documents import all_documents
+    from docgen.render import pdf
 
     documents = all_documents(docgen.load(SAMPLE))
     batches = {"one document (the agreement)": documents[:1],

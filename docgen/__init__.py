@@ -15,16 +15,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docgen.errors import (
-    ConversionError, DocgenError, InputError, InputProblem, OutputExistsError, RuleError, TemplateError,
+    ConversionError,
+    DocgenError,
+    InputError,
+    InputProblem,
+    OutputExistsError,
+    RuleError,
+    TemplateError,
 )
 
 if TYPE_CHECKING:
-    from docgen.rules.change import ChangeSet, check_change, diff
     from docgen.documents import (
-        input_digest, render_agreement, render_change, render_commitments, render_plan, render_to,
+        input_digest,
+        render_agreement,
+        render_change,
+        render_commitments,
+        render_plan,
+        render_to,
     )
     from docgen.input.loading import load, parse
     from docgen.input.model import Consortium
+    from docgen.rules.change import ChangeSet, check_change, diff
     from docgen.rules.guideline import Finding, check
 
 __all__ = [

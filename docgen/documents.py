@@ -6,19 +6,23 @@ import hashlib
 import json
 from pathlib import Path
 
-from docgen.drafting.agreement import Agreement, assemble_agreement
 from docgen.clauses.library import load_library
+from docgen.drafting.agreement import Agreement, assemble_agreement
 from docgen.drafting.commitments import assemble_commitments
 from docgen.drafting.plan import assemble_plan, load_outline
-from docgen.errors import RuleError, TemplateError
-from docgen.input.model import Consortium
-from docgen.rules.change import check_change, diff
-from docgen.errors import OutputExistsError
-from docgen.output import Document, read_versions, safe_filename, write_documents
 from docgen.drafting.redline import redline
-from docgen.drafting.supplement import amended_articles, assemble_change_table, assemble_supplement, serial_name
+from docgen.drafting.supplement import (
+    amended_articles,
+    assemble_change_table,
+    assemble_supplement,
+    serial_name,
+)
+from docgen.errors import OutputExistsError, RuleError, TemplateError
+from docgen.input.model import Consortium
+from docgen.output import Document, read_versions, safe_filename, write_documents
 from docgen.render.docx import render_docx
 from docgen.resources import clauses_dir, templates_dir
+from docgen.rules.change import check_change, diff
 from docgen.rules.guideline import check, has_errors
 
 __all__ = [

@@ -45,9 +45,9 @@ from __future__ import annotations
 import io
 import sys
 import zipfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from docx import Document
 from docx.document import Document as DocumentObject

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import io
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import docx
 import pytest
+from conftest import BASE_SAMPLE, VALID_SAMPLES, changed
 
 import docgen
-from docgen.drafting.agreement import (
-    document_context, number_articles, render_clause, select_variant, text_context,
-)
 from docgen.clauses.library import load_library
+from docgen.drafting.agreement import (
+    document_context,
+    number_articles,
+    render_clause,
+    select_variant,
+    text_context,
+)
 from docgen.formatting import cn_number, money, rmb_upper
-
-from conftest import BASE_SAMPLE, VALID_SAMPLES, changed
 
 AGREEMENT_SAMPLES = [p for p in VALID_SAMPLES]
 
 
-@lru_cache(maxsize=None)
+@cache
 def rendered(path: Path, draft: bool = False) -> bytes:
     return docgen.render_agreement(docgen.load(path), draft=draft)
 

@@ -12,13 +12,12 @@ from typing import Any
 import docx
 import pytest
 import yaml
+from conftest import ROOT, SAMPLES
 
 import docgen
-from docgen.rules.change import check_change, diff
 from docgen.documents import change_documents
 from docgen.formatting import cn_date, cn_number
-
-from conftest import ROOT, SAMPLES
+from docgen.rules.change import check_change, diff
 
 V1 = SAMPLES / "marine-ai-v1.yaml"
 V2 = SAMPLES / "marine-ai-v2.yaml"
@@ -256,8 +255,8 @@ def _accept_and_reject(data: bytes) -> tuple[list[str], list[str]]:
 
 def test_redline_accepts_to_the_consolidated_text_and_rejects_to_the_original(
         old: docgen.Consortium, new: docgen.Consortium, documents: dict[str, Any]) -> None:
-    from docgen.drafting.agreement import assemble_agreement
     from docgen.clauses.library import load_library
+    from docgen.drafting.agreement import assemble_agreement
 
     accepted, rejected = _accept_and_reject(documents["redline"].data)
     accepted_text, rejected_text = "\n".join(accepted), "\n".join(rejected)

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import BASE_SAMPLE, ROOT, SAMPLES, VALID_SAMPLES
 
 import docgen
-
-from conftest import BASE_SAMPLE, ROOT, SAMPLES, VALID_SAMPLES
 
 INVALID = SAMPLES / "invalid"
 

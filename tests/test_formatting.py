@@ -6,7 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from docgen.formatting import cn_date, cn_number, join_cn, money, ordinal, percent, rmb_upper, yuan
 

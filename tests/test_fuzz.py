@@ -5,11 +5,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from conftest import BASE_SAMPLE
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import docgen
-
-from conftest import BASE_SAMPLE
 
 BASE = docgen.load(BASE_SAMPLE).model_dump(mode="json")
 

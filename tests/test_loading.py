@@ -7,11 +7,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import BASE_SAMPLE, VALID_SAMPLES
 
 import docgen
 from docgen.errors import InputError
-
-from conftest import BASE_SAMPLE, VALID_SAMPLES
 
 
 @pytest.mark.parametrize("path", VALID_SAMPLES, ids=lambda p: p.name)

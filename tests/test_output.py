@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import BASE_SAMPLE
 
 import docgen
 from docgen.output import Document, write_documents
-
-from conftest import BASE_SAMPLE
 
 
 def test_write_documents_and_manifest(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import subprocess
 import threading
 import time
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import docx
@@ -24,15 +24,15 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from pypdf import PdfReader
 
-from docgen.render import pdf
-from docgen.drafting.agreement import assemble_agreement
 from docgen.clauses.library import load_library
 from docgen.documents import PLAN_OUTLINE, all_documents
+from docgen.drafting.agreement import assemble_agreement
+from docgen.drafting.plan import assemble_plan, load_outline
 from docgen.errors import ConversionError, OutputExistsError
 from docgen.formatting import rmb_upper
 from docgen.input.model import Consortium
 from docgen.output import Document
-from docgen.drafting.plan import assemble_plan, load_outline
+from docgen.render import pdf
 from docgen.resources import templates_dir
 
 needs_soffice = pytest.mark.skipif(
@@ -55,7 +55,7 @@ def compact(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def pages_text(data: bytes) -> tuple[str, ...]:
     """Return the compacted text of every page of a PDF (cached: extracting ~90 pages takes seconds)."""
     return tuple(compact(page.extract_text()) for page in PdfReader(io.BytesIO(data)).pages)

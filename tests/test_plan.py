@@ -5,25 +5,24 @@ from __future__ import annotations
 import io
 import re
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import docx
 import pytest
+from conftest import BASE_SAMPLE, VALID_SAMPLES
 from docx.oxml.ns import qn
 
 import docgen
 from docgen.documents import PLAN_OUTLINE
-from docgen.formatting import amount
 from docgen.drafting.plan import assemble_plan, load_outline, quarters
+from docgen.formatting import amount
 from docgen.resources import templates_dir
-
-from conftest import BASE_SAMPLE, VALID_SAMPLES
 
 OUTLINE = templates_dir() / PLAN_OUTLINE
 
 
-@lru_cache(maxsize=None)
+@cache
 def plan_docx(path: Path) -> docx.document.Document:
     return docx.Document(io.BytesIO(docgen.render_plan(docgen.load(path))))
 

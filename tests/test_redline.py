@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from docgen.drafting.redline import _Marks, _paragraphs
 

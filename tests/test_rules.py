@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
+from conftest import SAMPLES, VALID_SAMPLES, changed, codes
 
 import docgen
 from docgen.rules.guideline import RULES, WAIVABLE
-
-from conftest import SAMPLES, VALID_SAMPLES, changed, codes
 
 INVALID = SAMPLES / "invalid"
 EXPECTED = yaml.safe_load((INVALID / "expected.yaml").read_text(encoding="utf-8")) \

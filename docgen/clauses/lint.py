@@ -14,10 +14,15 @@ from typing import Any
 
 from jinja2 import meta
 
-from docgen.drafting.agreement import (
-    select_variant, document_context, half_width_punctuation, number_articles, render_clause, text_context,
-)
 from docgen.clauses.library import REQUIRED_TOPICS, Clause, Library
+from docgen.drafting.agreement import (
+    document_context,
+    half_width_punctuation,
+    number_articles,
+    render_clause,
+    select_variant,
+    text_context,
+)
 from docgen.errors import DocgenError
 from docgen.input.loading import load
 from docgen.input.model import Consortium
@@ -180,8 +185,8 @@ def lint_supplement(library: Library, supplement_library: Library, samples: Path
     Every supplement clause must be exercised by at least one change pair among the samples
     (NAME-v1.yaml → NAME-v2.yaml → …), as the agreement's clauses are by the samples.
     """
-    from docgen.rules.change import check_change, diff
     from docgen.drafting.supplement import amended_articles, assemble_change_table, assemble_supplement
+    from docgen.rules.change import check_change, diff
 
     problems = [f"补充协议条款库缺少 {name}.yaml 的文字（document: {name}）"
                 for name in ("supplement", "change_table") if name not in supplement_library.documents]

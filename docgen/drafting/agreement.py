@@ -350,6 +350,14 @@ def half_width_punctuation(text: str) -> list[str]:
     return [text[max(0, m.start() - 6): m.end() + 6] for m in _HALF_WIDTH_NEAR_CJK.finditer(text)]
 
 
-__all__ += ["assemble_articles", "half_width_punctuation", "number_articles", "render_clause", "document_context", "select_variant", "annex_tables",
-            "party_rows",
-            "text_context"]
+__all__ += [
+    "annex_tables",
+    "assemble_articles",
+    "document_context",
+    "half_width_punctuation",
+    "number_articles",
+    "party_rows",
+    "render_clause",
+    "select_variant",
+    "text_context",
+]

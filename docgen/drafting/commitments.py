@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from docgen.drafting.agreement import base_context, number_items, parties
 from docgen.clauses.library import DocumentTexts
+from docgen.drafting.agreement import base_context, number_items, parties
 from docgen.input.model import Consortium
 from docgen.render.docx import render_text
 

@@ -8,19 +8,20 @@ computed from the input, so its totals always equal the input's totals.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Union
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from docgen.drafting.agreement import base_context, number_items
 from docgen.errors import TemplateError
-from docgen.input.loading import read_yaml
 from docgen.formatting import amount, cn_date, cn_number
+from docgen.input.loading import read_yaml
 from docgen.input.model import FUNDING_SOURCES, MECHANISM_LABELS, Consortium
 from docgen.render.docx import render_expression, render_text
 
@@ -343,7 +344,7 @@ def assemble_plan(c: Consortium, outline: PlanOutline, *, draft: bool = False) -
     blocks: list[Block] = []
     counts = {"表": 0, "图": 0}  # tables and figures are numbered separately
 
-    def applies(item: Union[OutlineSection, OutlineBlock], where: str) -> bool:
+    def applies(item: OutlineSection | OutlineBlock, where: str) -> bool:
         return item.when is None or bool(render_expression(item.when, where, context))
 
     def emit(sections: tuple[OutlineSection, ...], level: int) -> None:

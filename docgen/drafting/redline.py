@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import difflib
 import itertools
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Iterator
 from html import escape as _html_escape
 
 from markupsafe import Markup

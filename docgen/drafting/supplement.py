@@ -11,16 +11,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from docgen.drafting.agreement import (
-    Annex, Article, Party, annex_tables, base_context, document_context, number_articles, number_items,
-    party_rows, render_clause, select_variant, text_context,
-)
-from docgen.rules.change import ChangeSet
 from docgen.clauses.library import DocumentTexts, Library
+from docgen.drafting.agreement import (
+    Annex,
+    Article,
+    Party,
+    annex_tables,
+    base_context,
+    document_context,
+    number_articles,
+    number_items,
+    party_rows,
+    render_clause,
+    select_variant,
+    text_context,
+)
 from docgen.errors import TemplateError
 from docgen.formatting import cn_date, cn_number, join_cn
 from docgen.input.model import Consortium, Unit
 from docgen.render.docx import render_text
+from docgen.rules.change import ChangeSet
 
 __all__ = ["AmendedArticle", "ChangeTable", "Supplement", "amended_articles", "assemble_change_table",
            "assemble_supplement", "serial_name"]

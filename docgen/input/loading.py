@@ -71,7 +71,7 @@ _Loader.yaml_implicit_resolvers = {
 
 def read_yaml(text: str) -> Any:
     """Return the data of a YAML text (the clause library, the plan outline) with the fast safe loader."""
-    return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader (C or Python)
+    return yaml.load(text, Loader=_SafeLoader)
 
 
 def _compose_and_construct(text: str) -> tuple[yaml.Node | None, Any]:
@@ -236,7 +236,7 @@ def _unwrap(annotation: Any) -> Any:
         origin = typing.get_origin(annotation)
         if origin is typing.Annotated:
             annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, getattr(__import__("types"), "UnionType")):
+        elif origin in (typing.Union, __import__("types").UnionType):
             args = [a for a in typing.get_args(annotation) if a is not type(None)]
             if len(args) != 1:
                 return annotation

@@ -10,18 +10,45 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
 __all__ = [
-    "Amendment", "Arbitration", "BackgroundIP", "Departure", "BenefitPolicy", "BreachPolicy", "BudgetLine", "ChiefExpert",
-    "Confidentiality", "Consortium", "Contact", "Council", "FundingLine", "Goal", "Head",
-    "InKind", "Indicator", "IPPolicy", "KPI", "Litigation", "Mechanisms", "Milestone",
-    "Narrative", "Resources", "RiskPolicy", "RuleException", "Share", "Task", "Unit",
-    "YearTarget", "FUNDING_SOURCES", "MECHANISM_LABELS",
+    "FUNDING_SOURCES",
+    "KPI",
+    "MECHANISM_LABELS",
+    "Amendment",
+    "Arbitration",
+    "BackgroundIP",
+    "BenefitPolicy",
+    "BreachPolicy",
+    "BudgetLine",
+    "ChiefExpert",
+    "Confidentiality",
+    "Consortium",
+    "Contact",
+    "Council",
+    "Departure",
+    "FundingLine",
+    "Goal",
+    "Head",
+    "IPPolicy",
+    "InKind",
+    "Indicator",
+    "Litigation",
+    "Mechanisms",
+    "Milestone",
+    "Narrative",
+    "Resources",
+    "RiskPolicy",
+    "RuleException",
+    "Share",
+    "Task",
+    "Unit",
+    "YearTarget",
 ]
 
 
@@ -262,7 +289,7 @@ class Litigation(_Model):
                                    description="依《民事诉讼法》第三十五条选择的一个连结点")
 
 
-DisputePolicy = Annotated[Union[Arbitration, Litigation], Field(discriminator="method")]
+DisputePolicy = Annotated[Arbitration | Litigation, Field(discriminator="method")]
 
 
 class FundingLine(_Model):

@@ -64,8 +64,8 @@ def _emit_mapping(data: dict[str, Any], model: type[BaseModel] | None, indent: i
                   first_prefix: str | None = None, comments: bool = True) -> None:
     pad = " " * indent
     for index, (key, value) in enumerate(data.items()):
-        if value is None or value == [] and model is not None and key in model.model_fields \
-                and not model.model_fields[key].is_required():
+        if value is None or (value == [] and model is not None and key in model.model_fields \
+                and not model.model_fields[key].is_required()):
             continue
         field = model.model_fields.get(key) if model else None
         prefix = first_prefix if (first_prefix is not None and index == 0) else pad

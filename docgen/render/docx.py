@@ -18,9 +18,10 @@ from __future__ import annotations
 import gc
 import io
 import zipfile
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from docgen.errors import TemplateError
 

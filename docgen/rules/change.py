@@ -8,8 +8,8 @@ the guideline's rules for a supplementary agreement (指引 七（三）) and re
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from docgen.input.model import Consortium, Departure, Task, Unit
 from docgen.rules.guideline import Finding, check

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Callable, Iterable, Iterator, Literal
+from typing import Literal
 
 from docgen.formatting import yuan
 from docgen.input.model import FUNDING_SOURCES, MECHANISM_LABELS, Arbitration, Consortium
 
-__all__ = ["Finding", "INDUSTRIES", "QINGDAO_DISTRICTS", "RULES", "WAIVABLE", "check", "has_errors"]
+__all__ = ["INDUSTRIES", "QINGDAO_DISTRICTS", "RULES", "WAIVABLE", "Finding", "check", "has_errors"]
 
 Severity = Literal["error", "warning"]
 

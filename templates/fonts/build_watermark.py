@@ -23,13 +23,18 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
-    ArrayObject, ContentStream, DictionaryObject, FloatObject, NameObject, RectangleObject,
+    ArrayObject,
+    ContentStream,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    RectangleObject,
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from docgen.output import Document  # noqa: E402  (after the path set-up above)
-from docgen.render.pdf import convert, watermark_pdf  # noqa: E402
+from docgen.output import Document
+from docgen.render.pdf import convert, watermark_pdf
 
 TEXT = "草稿"
 SIZE = 96           # points; package() scales the mark to the page anyway
