@@ -127,12 +127,12 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
             _out.print(f"{file}：")
             _fail(RuleError(findings))
         target = out_dir if len(files) == 1 else out_dir / file.stem
-        jobs.append((file, consortium, target, hashlib.sha256(file.read_bytes()).hexdigest()))
+        jobs.append((file, consortium, findings, target, hashlib.sha256(file.read_bytes()).hexdigest()))
     try:
         if len(jobs) == 1:
-            file, consortium, target, digest = jobs[0]
+            file, consortium, findings, target, digest = jobs[0]
             manifest = docgen.render_to(consortium, target, draft=draft, overwrite=force, input_sha256=digest,
-                                        pdf=pdf)
+                                        pdf=pdf, findings=findings)
             _out.print(f"已生成 {manifest.parent}（清单 {manifest.name}）")
             return
         # Several inputs: render everything in memory and look for existing files in every target
@@ -143,8 +143,8 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
         rendered = []
         with Progress(console=_err, transient=True) as progress:
             task = progress.add_task("生成文件", total=len(jobs))
-            for file, consortium, target, digest in jobs:
-                rendered.append((target, run_documents(consortium, draft=draft, pdf=pdf), digest))
+            for file, consortium, findings, target, digest in jobs:
+                rendered.append((target, run_documents(consortium, draft=draft, pdf=pdf, findings=findings), digest))
                 progress.advance(task)
         if not force:
             for target, documents, _ in rendered:
@@ -166,15 +166,14 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
 def change_command(old: Path, new: Path, out_dir: Path, draft: bool, pdf: bool) -> None:
     """Draft the supplementary agreement (补充协议) for the change from OLD to NEW, with the consolidated
     agreement, updated plan and commitments, and the 修订对照表, in a new version folder under OUT."""
-    from docgen.rules.change import check_change
+    from docgen.documents import change_run
 
     try:
         before, after = docgen.load(old), docgen.load(new)
     except InputError as exc:
         _fail(exc)
-    findings = check_change(before, after)
     try:
-        manifest = docgen.render_change(before, after, out_dir, draft=draft, pdf=pdf,
+        manifest, findings = change_run(before, after, out_dir, draft=draft, pdf=pdf,
                                         old_sha256=hashlib.sha256(old.read_bytes()).hexdigest(),
                                         new_sha256=hashlib.sha256(new.read_bytes()).hexdigest())
     except DocgenError as exc:

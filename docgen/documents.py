@@ -7,14 +7,17 @@ import json
 from pathlib import Path
 
 from docgen.clauses.library import load_library
-from docgen.drafting.agreement import Agreement, assemble_agreement
+from typing import Any
+
+from docgen.clauses.library import load_library
+from docgen.drafting.agreement import Agreement, agreement_version
 from docgen.drafting.commitments import assemble_commitments
 from docgen.drafting.plan import assemble_plan, load_outline
 from docgen.drafting.redline import redline
 from docgen.drafting.supplement import (
-    amended_articles,
     assemble_change_table,
     assemble_supplement,
+    prepare_change,
     serial_name,
 )
 from docgen.errors import OutputExistsError, RuleError, TemplateError
@@ -22,11 +25,11 @@ from docgen.input.model import Consortium
 from docgen.output import Document, read_versions, safe_filename, write_documents
 from docgen.render.docx import render_docx
 from docgen.resources import clauses_dir, templates_dir
-from docgen.rules.change import check_change, diff
-from docgen.rules.guideline import check, has_errors
+from docgen.rules.change import ChangeSet, review_change
+from docgen.rules.guideline import Finding, check, has_errors
 
 __all__ = [
-    "agreement_document", "change_documents", "commitment_documents", "input_digest", "plan_document",
+    "agreement_document", "change_documents", "change_run", "commitment_documents", "input_digest", "plan_document",
     "render_agreement", "render_change", "render_commitments", "render_plan", "render_to", "run_documents", "with_pdfs",
 ]
 
@@ -39,9 +42,12 @@ PLAN_OUTLINE = "plan_outline.yaml"
 COMMITMENT_TEMPLATE = "integrity_commitment.docx"
 
 
-def _require_clean(consortium: Consortium, draft: bool) -> None:
-    """Raise RuleError with every finding if check reports errors, unless this is a draft."""
-    findings = check(consortium)
+def _require_clean(consortium: Consortium, draft: bool, findings: list[Finding] | None = None) -> None:
+    """Raise RuleError with every finding if check reports errors, unless this is a draft.
+
+    findings, when given, are ``check``'s findings already computed for this consortium.
+    """
+    findings = check(consortium) if findings is None else findings
     if has_errors(findings) and not draft:
         raise RuleError(findings)
 
@@ -49,12 +55,10 @@ def _require_clean(consortium: Consortium, draft: bool) -> None:
 def agreement_document(consortium: Consortium, *, draft: bool = False) -> Document:
     """Return the formation agreement as a Document (bytes plus the clause versions used)."""
     _require_clean(consortium, draft)
-    return _agreement(consortium, draft)
+    return _agreement(consortium, agreement_version(consortium, load_library()).agreement(draft=draft))
 
 
-def _agreement(consortium: Consortium, draft: bool, outline: Agreement | None = None,
-               template: str = AGREEMENT_TEMPLATE) -> Document:
-    outline = outline or assemble_agreement(consortium, load_library(), draft=draft)
+def _agreement(consortium: Consortium, outline: Agreement, template: str = AGREEMENT_TEMPLATE) -> Document:
     data = render_docx(
         templates_dir() / template,
         {"doc": outline},
@@ -80,9 +84,9 @@ def plan_document(consortium: Consortium, *, draft: bool = False) -> Document:
     return _plan(consortium, draft)
 
 
-def _plan(consortium: Consortium, draft: bool) -> Document:
+def _plan(consortium: Consortium, draft: bool, base: dict[str, Any] | None = None) -> Document:
     outline = load_outline(templates_dir() / PLAN_OUTLINE)
-    plan = assemble_plan(consortium, outline, draft=draft)
+    plan = assemble_plan(consortium, outline, draft=draft, base=base)
     data = render_docx(
         templates_dir() / PLAN_TEMPLATE,
         {"doc": plan},
@@ -104,12 +108,12 @@ def commitment_documents(consortium: Consortium, *, draft: bool = False) -> list
     return _commitments(consortium, draft)
 
 
-def _commitments(consortium: Consortium, draft: bool) -> list[Document]:
+def _commitments(consortium: Consortium, draft: bool, base: dict[str, Any] | None = None) -> list[Document]:
     texts = load_library().documents.get("commitment")
     if texts is None:
         raise TemplateError("条款库缺少 commitment.yaml（诚信承诺书文字）")
     documents = []
-    for index, letter in enumerate(assemble_commitments(consortium, texts, draft=draft), start=1):
+    for index, letter in enumerate(assemble_commitments(consortium, texts, draft=draft, base=base), start=1):
         data = render_docx(
             templates_dir() / COMMITMENT_TEMPLATE,
             {"doc": letter},
@@ -128,10 +132,16 @@ def render_commitments(consortium: Consortium, *, draft: bool = False) -> dict[s
     return dict(zip(codes, (d.data for d in commitment_documents(consortium, draft=draft))))
 
 
-def all_documents(consortium: Consortium, *, draft: bool = False) -> list[Document]:
-    """Return every document a filing needs: agreement, plan, then each unit's commitment."""
-    _require_clean(consortium, draft)
-    return [_agreement(consortium, draft), _plan(consortium, draft), *_commitments(consortium, draft)]
+def all_documents(consortium: Consortium, *, draft: bool = False,
+                  findings: list[Finding] | None = None) -> list[Document]:
+    """Return every document a filing needs: agreement, plan, then each unit's commitment.
+
+    findings, when given, are ``check``'s findings already computed for this consortium.
+    """
+    _require_clean(consortium, draft, findings)
+    version = agreement_version(consortium, load_library())
+    return [_agreement(consortium, version.agreement(draft=draft)), _plan(consortium, draft, version.base),
+            *_commitments(consortium, draft, version.base)]
 
 
 def input_digest(consortium: Consortium) -> str:
@@ -163,22 +173,25 @@ def with_pdfs(documents: list[Document], consortium: Consortium, *, draft: bool 
 
 
 def render_to(consortium: Consortium, out_dir: Path | str, *, draft: bool = False,
-              overwrite: bool = False, input_sha256: str | None = None, pdf: bool = False) -> Path:
+              overwrite: bool = False, input_sha256: str | None = None, pdf: bool = False,
+              findings: list[Finding] | None = None) -> Path:
     """Render every document of the consortium into out_dir with a manifest; return the manifest path.
 
     input_sha256 is recorded in the manifest; it defaults to the digest of the consortium's data (the
     CLI passes the hash of the input file's bytes). With pdf, each document is also converted to PDF
     and merged into the filing package (kind package_pdf). Nothing is written when the check fails
     (RuleError), a conversion fails (ConversionError) or a target file exists (OutputExistsError).
+    findings, when given, are ``check``'s findings already computed for this consortium.
     """
-    documents = run_documents(consortium, draft=draft, pdf=pdf)
+    documents = run_documents(consortium, draft=draft, pdf=pdf, findings=findings)
     digest = input_sha256 or input_digest(consortium)
     return write_documents(Path(out_dir), documents, digest, overwrite=overwrite)
 
 
-def run_documents(consortium: Consortium, *, draft: bool = False, pdf: bool = False) -> list[Document]:
+def run_documents(consortium: Consortium, *, draft: bool = False, pdf: bool = False,
+                  findings: list[Finding] | None = None) -> list[Document]:
     """Return the documents ``render_to`` writes: every .docx, and with pdf the PDFs and the package."""
-    documents = all_documents(consortium, draft=draft)
+    documents = all_documents(consortium, draft=draft, findings=findings)
     return with_pdfs(documents, consortium, draft=draft) if pdf else documents
 
 
@@ -191,18 +204,23 @@ def change_documents(old: Consortium, new: Consortium, *, serial: int = 1, previ
     either version are tolerated (pages marked 草稿), but not the change rules themselves (CHANGE_…):
     an empty change, a departing lead unit or an unassigned task cannot be drafted at all.
     """
-    findings = check_change(old, new)
+    changeset, findings = review_change(old, new)
+    return _change_documents(changeset, findings, serial=serial, previous=previous or [], draft=draft)
+
+
+def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, previous: list[str],
+                      draft: bool) -> list[Document]:
+    """Return ``change_documents`` from the ChangeSet and ``check_change``'s findings already computed."""
     blocking = [f for f in findings if f.severity == "error" and (not draft or f.code.startswith("CHANGE_"))]
     if blocking:
         raise RuleError(findings)
+    new = cs.new
     library = load_library()
     supplement_library = load_library(clauses_dir() / "supplement")
-    changeset = diff(old, new)
-    amended = amended_articles(changeset, library)
-    supplement = assemble_supplement(changeset, library, supplement_library, serial=serial,
-                                     previous=previous or [], amended=amended, draft=draft)
-    table = assemble_change_table(changeset, library, supplement_library, serial=serial, amended=amended,
-                                  draft=draft)
+    change = prepare_change(cs, library)
+    supplement = assemble_supplement(change, library, supplement_library, serial=serial, previous=previous,
+                                     draft=draft)
+    table = assemble_change_table(change, supplement_library, serial=serial, draft=draft)
     author = new.lead.name
     supplement_data = render_docx(templates_dir() / SUPPLEMENT_TEMPLATE, {"doc": supplement},
                                   properties={"title": supplement.title, "author": author,
@@ -210,10 +228,9 @@ def change_documents(old: Consortium, new: Consortium, *, serial: int = 1, previ
     table_data = render_docx(templates_dir() / CHANGE_TABLE_TEMPLATE, {"doc": table},
                              properties={"title": f"{table.subtitle}{table.title}", "author": author,
                                          "subject": "修订对照表", "keywords": "成员变更"})
-    # check_change has checked both versions above
-    new_outline = assemble_agreement(new, library, draft=draft)
-    consolidated = _agreement(new, draft, new_outline)
-    marked = _agreement(new, draft, redline(assemble_agreement(old, library), new_outline), REDLINE_TEMPLATE)
+    new_outline = change.new.agreement(draft=draft)
+    consolidated = _agreement(new, new_outline)
+    marked = _agreement(new, redline(change.old.outline, new_outline), REDLINE_TEMPLATE)
     name = serial_name(serial)
     return [
         Document("supplement", safe_filename(supplement.title.replace("《", "").replace("》", "")) + ".docx",
@@ -227,8 +244,8 @@ def change_documents(old: Consortium, new: Consortium, *, serial: int = 1, previ
         Document("redline",
                  safe_filename(marked.filename.removesuffix(".docx") + f"（{name}补充协议修订痕迹）") + ".docx",
                  marked.data, marked.template, marked.clauses),
-        _plan(new, draft),
-        *_commitments(new, draft),
+        _plan(new, draft, change.new.base),
+        *_commitments(new, draft, change.new.base),
     ]
 
 
@@ -240,6 +257,14 @@ def render_change(old: Consortium, new: Consortium, out_root: Path | str, *, dra
     never touched. Drafting the same pair of inputs twice is refused (OutputExistsError). With pdf, PDFs
     and a merged package are written too.
     """
+    return change_run(old, new, out_root, draft=draft, old_sha256=old_sha256, new_sha256=new_sha256, pdf=pdf)[0]
+
+
+def change_run(old: Consortium, new: Consortium, out_root: Path | str, *, draft: bool = False,
+               old_sha256: str | None = None, new_sha256: str | None = None,
+               pdf: bool = False) -> tuple[Path, list[Finding]]:
+    """Return ``render_change``'s manifest path and the findings of ``check_change`` (each version
+    checked once, the versions diffed once)."""
     out_root = Path(out_root)
     old_digest = old_sha256 or input_digest(old)
     new_digest = new_sha256 or input_digest(new)
@@ -250,10 +275,11 @@ def render_change(old: Consortium, new: Consortium, out_root: Path | str, *, dra
                                     f"（{version['folder']}），未重复生成")
     serial = (int(versions[-1]["serial"]) + 1) if versions else 1
     previous = [serial_name(int(v["serial"])) for v in versions]
-    documents = change_documents(old, new, serial=serial, previous=previous, draft=draft)
+    changeset, findings = review_change(old, new)
+    documents = _change_documents(changeset, findings, serial=serial, previous=previous, draft=draft)
     if pdf:
         documents = with_pdfs(documents, new, draft=draft,
                               package_title=f"{new.name}{serial_name(serial)}补充协议材料")
     folder = out_root / f"补充协议{serial_name(serial)}"
-    return write_documents(folder, documents, new_digest,
-                           extra={"base_sha256": old_digest, "serial": serial})
+    manifest = write_documents(folder, documents, new_digest, extra={"base_sha256": old_digest, "serial": serial})
+    return manifest, findings

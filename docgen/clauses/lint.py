@@ -14,15 +14,9 @@ from typing import Any
 
 from jinja2 import meta
 
+from docgen.clauses.engine import number_articles, render_article, with_ref
 from docgen.clauses.library import REQUIRED_TOPICS, Clause, Library
-from docgen.drafting.agreement import (
-    document_context,
-    half_width_punctuation,
-    number_articles,
-    render_clause,
-    select_variant,
-    text_context,
-)
+from docgen.drafting.agreement import document_context, half_width_punctuation
 from docgen.errors import DocgenError
 from docgen.input.loading import load
 from docgen.input.model import Consortium
@@ -70,8 +64,7 @@ def _models(annotation: Any) -> list[Any]:
 def _texts(clause: Clause) -> list[tuple[str | None, str]]:
     if clause.variants:
         return [(v.key, v.text) for v in clause.variants]
-    assert clause.text is not None
-    return [(None, clause.text)]
+    return [(None, clause.text or "")]
 
 
 def _sample_consortia(folder: Path) -> list[tuple[str, Consortium]]:
@@ -129,26 +122,25 @@ def lint_library(library: Library, samples: Path | None = None) -> list[str]:
         try:
             context = document_context(consortium, texts)
             applicable, numbers = number_articles(library, context)
-            full = text_context(library, context, numbers)
+            full = with_ref(library, context, numbers)
         except DocgenError as exc:
             problems.append(f"{sample}：{exc}")
             continue
         for clause in applicable:
-            for key in [select_variant(clause, full)]:
-                where = f"{clause.id}{'/' + key if key else ''}"
-                try:
-                    paragraphs = render_clause(clause, key, full)
-                except DocgenError as exc:
-                    problems.append(f"{sample}：{exc}")
-                    continue
-                rendered.add(where)
-                body = "".join(paragraphs)
-                if not body:
-                    problems.append(f"{sample}：{where} 没有生成任何文字")
-                residue = [r for r in _RESIDUE if r in body]
-                if residue:
-                    problems.append(f"{sample}：{where} 含有模板残留 {residue}")
-                problems.extend(f"{sample}：{where} 半角标点“{s}”" for s in half_width_punctuation(body))
+            try:
+                article = render_article(clause, numbers[clause.id], full, allow_empty=True)
+            except DocgenError as exc:
+                problems.append(f"{sample}：{exc}")
+                continue
+            where = f"{clause.id}{'/' + article.variant if article.variant else ''}"
+            rendered.add(where)
+            body = "".join(article.paragraphs)
+            if not body:
+                problems.append(f"{sample}：{where} 没有生成任何文字")
+            residue = [r for r in _RESIDUE if r in body]
+            if residue:
+                problems.append(f"{sample}：{where} 含有模板残留 {residue}")
+            problems.extend(f"{sample}：{where} 半角标点“{s}”" for s in half_width_punctuation(body))
     for clause in library.clauses:
         for key, _ in _texts(clause):
             where = f"{clause.id}{'/' + key if key else ''}"
@@ -185,8 +177,8 @@ def lint_supplement(library: Library, supplement_library: Library, samples: Path
     Every supplement clause must be exercised by at least one change pair among the samples
     (NAME-v1.yaml → NAME-v2.yaml → …), as the agreement's clauses are by the samples.
     """
-    from docgen.drafting.supplement import amended_articles, assemble_change_table, assemble_supplement
-    from docgen.rules.change import check_change, diff
+    from docgen.drafting.supplement import assemble_change_table, assemble_supplement, prepare_change
+    from docgen.rules.change import review_change
 
     problems = [f"补充协议条款库缺少 {name}.yaml 的文字（document: {name}）"
                 for name in ("supplement", "change_table") if name not in supplement_library.documents]
@@ -199,14 +191,13 @@ def lint_supplement(library: Library, supplement_library: Library, samples: Path
     for label, old_path, new_path in pairs:
         try:
             old, new = load(old_path), load(new_path)
-            if has_errors(check_change(old, new)):
+            changeset, findings = review_change(old, new)
+            if has_errors(findings):
                 problems.append(f"{label}：变更样例未通过变更检查")
                 continue
-            changeset = diff(old, new)
-            amended = amended_articles(changeset, library)
-            supplement = assemble_supplement(changeset, library, supplement_library, serial=1, previous=[],
-                                             amended=amended)
-            table = assemble_change_table(changeset, library, supplement_library, serial=1, amended=amended)
+            change = prepare_change(changeset, library)
+            supplement = assemble_supplement(change, library, supplement_library, serial=1, previous=[])
+            table = assemble_change_table(change, supplement_library, serial=1)
         except DocgenError as exc:
             problems.append(f"{label}：{exc}")
             continue

@@ -9,22 +9,36 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from docgen.clauses.library import Clause, DocumentTexts, Library
+from docgen.clauses.engine import (
+    Article,
+    Chapter,
+    chapters,
+    number_articles,
+    number_items,
+    render_article,
+    render_articles,
+    render_clause,
+    select_variant,
+    with_ref,
+)
+from docgen.clauses.library import DocumentTexts, Library
 from docgen.errors import TemplateError
 from docgen.formatting import amount, cn_date, cn_number
 from docgen.input.model import FUNDING_SOURCES, Consortium, Unit
-from docgen.render.docx import render_expression, render_text
+from docgen.render.docx import render_text
 
 __all__ = [
-    "Agreement", "Annex", "Article", "Chapter", "Party", "Signature", "assemble_agreement",
-    "base_context", "designation", "number_items", "parties",
+    "Agreement", "AgreementVersion", "Annex", "Article", "Chapter", "Party", "Signature", "agreement_version",
+    "annex_citation", "annex_heading", "assemble_agreement", "base_context", "designation", "number_items",
+    "parties",
 ]
 
-_STEMS = "乙丙丁戊己庚辛壬癸"
+# The engine's steps, under the names this module exported before the engine had a module of its own.
+text_context = with_ref
 
 
 @dataclass(frozen=True)
@@ -39,24 +53,6 @@ class Party:
     @property
     def name(self) -> str:
         return self.unit.name
-
-
-@dataclass(frozen=True)
-class Article:
-    """One numbered article: its clause id, number, title and paragraphs (items already numbered)."""
-
-    id: str
-    number: str
-    title: str
-    paragraphs: tuple[str, ...]
-    version: str
-    variant: str | None = None
-
-
-@dataclass(frozen=True)
-class Chapter:
-    heading: str
-    articles: tuple[Article, ...]
 
 
 @dataclass(frozen=True)
@@ -149,114 +145,27 @@ def base_context(c: Consortium) -> dict[str, Any]:
     }
 
 
-def number_items(text: str, style: str = "contract") -> list[str]:
-    """Return the paragraphs of a rendered text, with "- " items numbered.
-
-    Paragraphs are separated by blank lines; the lines of one paragraph are joined without a space
-    (Chinese has none). "- " starts an item and "  - " a sub-item, each its own paragraph. A contract
-    numbers them （一） and 1.; a plan, whose headings already use 一、（一）1., numbers them （1） and ①.
-    Item numbering restarts after an ordinary paragraph. "> " starts a quoted paragraph (an amended
-    article's new wording), which stands alone and does not restart the numbering.
-    """
-    item_label, sub_label = _ITEM_STYLES[style]
-    paragraphs: list[str] = []
-    current: list[str] | None = None
-    item = sub = 0
-    for raw in text.splitlines():
-        stripped = raw.strip()
-        if not stripped or raw.startswith(("- ", "  - ", "> ")):
-            if current:
-                paragraphs.append("".join(current))
-            current = None
-        if not stripped:
-            continue
-        if raw.startswith("  - "):
-            sub += 1
-            current = [sub_label(sub) + raw[4:].strip()]
-        elif raw.startswith("- "):
-            item, sub = item + 1, 0
-            current = [item_label(item) + raw[2:].strip()]
-        elif raw.startswith("> "):  # a quoted paragraph: its own paragraph, numbering continues after it
-            paragraphs.append(raw[2:].strip())
-        elif current is not None:
-            current.append(stripped)
-        else:
-            item = sub = 0
-            current = [stripped]
-    if current:
-        paragraphs.append("".join(current))
-    return paragraphs
+def annex_citation(number: int, name: str) -> str:
+    """Return an annex as the text cites it: 附件1《成员单位名单》."""
+    return f"附件{number}《{name}》"
 
 
-_ITEM_STYLES = {
-    "contract": (lambda n: f"（{cn_number(n)}）", lambda n: f"{n}."),
-    "plan": (lambda n: f"（{n}）", lambda n: chr(0x245F + n) if n <= 20 else f"{n})"),
-}
+def annex_heading(number: int, name: str) -> str:
+    """Return an annex's heading above its table: 附件1　成员单位名单."""
+    return f"附件{number}　{name}"
 
 
-def select_variant(clause: Clause, context: dict[str, Any]) -> str | None:
-    """Return the key of the clause's variant for this consortium (None for a clause without variants)."""
-    if clause.select is None:
-        return None
-    value = render_expression(clause.select, clause.id, context)
-    return clause.default_variant.key if value in (None, "") else clause.variant(str(value)).key
-
-
-def number_articles(library: Library, context: dict[str, Any]) -> tuple[list[Clause], dict[str, str]]:
-    """Return the clauses that apply (``when`` true), grouped by chapter, and {clause id: 第N条}."""
-    applicable = [cl for cl in library.clauses
-                  if cl.when is None or render_expression(cl.when, cl.id, context)]
-    chapters = list(dict.fromkeys(cl.chapter for cl in applicable))
-    grouped = [cl for chapter in chapters for cl in applicable if cl.chapter == chapter]
-    numbers = {cl.id: f"第{cn_number(i)}条" for i, cl in enumerate(grouped, start=1)}
-    return grouped, numbers
-
-
-def text_context(library: Library, context: dict[str, Any], numbers: dict[str, str]) -> dict[str, Any]:
-    """Return context plus ``ref``, which prints the number of another applicable article."""
-    known = {c.id for c in library.clauses}
-
-    def ref(clause_id: str) -> str:
-        if clause_id in numbers:
-            return numbers[clause_id]
-        if clause_id in known:
-            raise TemplateError(f"引用的条款 {clause_id} 在本文件中不适用（when 为假），不能引用")
-        raise TemplateError(f"引用了不存在的条款 {clause_id}")
-
-    return {**context, "ref": ref}
-
-
-def render_clause(clause: Clause, variant: str | None, context: dict[str, Any]) -> list[str]:
-    """Return the paragraphs of one clause (one variant, if it has variants) rendered with context."""
-    text = clause.variant(variant).text if variant else clause.text
-    assert text is not None
-    name = f"{clause.id}{'/' + variant if variant else ''}.txt"
-    return number_items(render_text(text, name, context))
+def document_context(c: Consortium, texts: DocumentTexts, base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return base_context plus ``annex``: each annex's name as cited in the text, 附件1《…》."""
+    annex = {key: annex_citation(i, name) for i, (key, name) in enumerate(texts.annexes.items(), start=1)}
+    return {**(base if base is not None else base_context(c)), "annex": annex}
 
 
 def assemble_articles(library: Library, context: dict[str, Any], *,
                       first_chapter: int = 1) -> tuple[tuple[Chapter, ...], dict[str, str]]:
     """Return the numbered chapters of the clauses that apply, and {clause id: version}."""
-    applicable, numbers = number_articles(library, context)
-    full = text_context(library, context, numbers)
-    chapters: list[Chapter] = []
-    for index, chapter in enumerate(dict.fromkeys(cl.chapter for cl in applicable), start=first_chapter):
-        articles = []
-        for clause in (cl for cl in applicable if cl.chapter == chapter):
-            variant = select_variant(clause, full)
-            paragraphs = render_clause(clause, variant, full)
-            if not paragraphs:
-                raise TemplateError(f"条款 {clause.id} 对本输入没有生成任何文字")
-            articles.append(Article(clause.id, numbers[clause.id], clause.title, tuple(paragraphs),
-                                    clause.version, variant))
-        chapters.append(Chapter(f"第{cn_number(index)}章　{chapter}", tuple(articles)))
-    return tuple(chapters), {cl.id: cl.version for cl in applicable}
-
-
-def document_context(c: Consortium, texts: DocumentTexts) -> dict[str, Any]:
-    """Return base_context plus ``annex``: each annex's name as cited in the text, 附件1《…》."""
-    annex = {key: f"附件{i}《{name}》" for i, (key, name) in enumerate(texts.annexes.items(), start=1)}
-    return {**base_context(c), "annex": annex}
+    articles, _ = render_articles(library, context)
+    return chapters(articles, first=first_chapter), {a.id: a.version for a in articles}
 
 
 def _render_fixed(texts: DocumentTexts, attr: str, context: dict[str, Any]) -> str:
@@ -315,31 +224,63 @@ def party_rows(parties_: list[Party]) -> tuple[dict[str, str], ...]:
     )
 
 
-def assemble_agreement(c: Consortium, library: Library, *, draft: bool = False) -> Agreement:
-    """Return the formation agreement's outline for this consortium."""
+@dataclass(frozen=True)
+class AgreementVersion:
+    """One input's formation agreement, computed once: its clause context, numbered articles and outline.
+
+    Everything that quotes or compares an agreement (the supplement, the change table, the consolidated
+    text and the redline) reads these instead of assembling the agreement again.
+    """
+
+    consortium: Consortium
+    base: dict[str, Any]        # base_context(consortium)
+    context: dict[str, Any]     # base plus ``annex`` (document_context), without ``ref``
+    articles: tuple[Article, ...]
+    numbers: dict[str, str]     # {clause id: 第N条}
+    outline: Agreement          # draft=False; see ``agreement``
+
+    def agreement(self, *, draft: bool = False) -> Agreement:
+        """Return the outline, marked draft when asked."""
+        return replace(self.outline, draft=draft) if draft else self.outline
+
+    def article(self, clause_id: str) -> Article | None:
+        """Return the article of this clause, or None when it does not apply."""
+        return next((a for a in self.articles if a.id == clause_id), None)
+
+
+def agreement_version(c: Consortium, library: Library, *, base: dict[str, Any] | None = None) -> AgreementVersion:
+    """Return the formation agreement of this consortium, numbered and rendered once."""
     texts = library.documents.get("agreement")
     if texts is None:
         raise TemplateError(f"条款库 {library.folder} 缺少 agreement.yaml（协议标题、鉴于条款等）")
-    context = document_context(c, texts)
-    chapters, versions = assemble_articles(library, context)
+    base = base if base is not None else base_context(c)
+    context = document_context(c, texts, base)
+    articles, numbers = render_articles(library, context)
     title = _render_fixed(texts, "title", context)
     recitals = tuple(number_items(render_text(texts.recitals, "agreement.recitals.txt", context)))
-    return Agreement(
+    signing = parties(c)
+    outline = Agreement(
         title=title,
         number=c.agreement_number or "",
-        draft=draft,
+        draft=False,
         signing_place=c.signing_place,
         signing_date=cn_date(c.signing_date),
-        parties=party_rows(parties(c)),
+        parties=party_rows(signing),
         recitals=recitals,
-        chapters=chapters,
+        chapters=chapters(articles),
         closing=texts.closing,
-        annexes=annex_tables(c, {key: f"附件{i}　{name}" for i, (key, name) in enumerate(texts.annexes.items(), 1)},
-                             context),
+        annexes=annex_tables(c, {key: annex_heading(i, name) for i, (key, name) in enumerate(texts.annexes.items(), 1)},
+                             base),
         signature_heading=_render_fixed(texts, "signature_heading", {**context, "title": title}),
-        signatures=tuple(Signature(p.designation, p.role, p.unit.name) for p in parties(c)),
-        clause_versions=versions,
+        signatures=tuple(Signature(p.designation, p.role, p.unit.name) for p in signing),
+        clause_versions={a.id: a.version for a in articles},
     )
+    return AgreementVersion(c, base, context, articles, numbers, outline)
+
+
+def assemble_agreement(c: Consortium, library: Library, *, draft: bool = False) -> Agreement:
+    """Return the formation agreement's outline for this consortium."""
+    return agreement_version(c, library).agreement(draft=draft)
 
 
 _HALF_WIDTH_NEAR_CJK = re.compile(r"[\u4e00-\u9fff][,;:()]|[,;:()][\u4e00-\u9fff]")
@@ -352,6 +293,7 @@ def half_width_punctuation(text: str) -> list[str]:
 
 __all__ += [
     "annex_tables",
+    "render_article",
     "assemble_articles",
     "document_context",
     "half_width_punctuation",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from docgen.clauses.library import DocumentTexts
 from docgen.drafting.agreement import base_context, number_items, parties
@@ -28,9 +29,10 @@ class Commitment:
     date_line: str = "______年____月____日"  # a deliberate blank: dated when signed
 
 
-def assemble_commitments(c: Consortium, texts: DocumentTexts, *, draft: bool = False) -> list[Commitment]:
-    """Return one commitment per unit, the lead unit first."""
-    base = base_context(c)
+def assemble_commitments(c: Consortium, texts: DocumentTexts, *, draft: bool = False,
+                         base: dict[str, Any] | None = None) -> list[Commitment]:
+    """Return one commitment per unit, the lead unit first (base: its base_context, if computed)."""
+    base = base if base is not None else base_context(c)
     letters = []
     for party in parties(c):
         context = {**base, "unit": party.unit, "role": party.role}

@@ -327,9 +327,9 @@ _HEADING_NUMBERS: dict[int, Callable[[int], str]] = {
 }
 
 
-def plan_context(c: Consortium) -> dict[str, Any]:
-    """Return the names a plan text may use: the clause context plus plan-specific groupings."""
-    context = base_context(c)
+def plan_context(c: Consortium, base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the names a plan text may use: the clause context (base, if computed) plus plan groupings."""
+    context = base if base is not None else base_context(c)
     by_category: dict[str, list[Any]] = {}
     for category in ("管理运行机制", "科研攻关", "产出"):
         kpis = [k for k in c.kpis if k.category == category]
@@ -338,9 +338,10 @@ def plan_context(c: Consortium) -> dict[str, Any]:
     return {**context, "mechanism_labels": MECHANISM_LABELS, "kpis_by_category": by_category}
 
 
-def assemble_plan(c: Consortium, outline: PlanOutline, *, draft: bool = False) -> Plan:
-    """Return the construction plan's outline for this consortium."""
-    context = plan_context(c)
+def assemble_plan(c: Consortium, outline: PlanOutline, *, draft: bool = False,
+                  base: dict[str, Any] | None = None) -> Plan:
+    """Return the construction plan's outline for this consortium (base: its base_context, if computed)."""
+    context = plan_context(c, base)
     blocks: list[Block] = []
     counts = {"表": 0, "图": 0}  # tables and figures are numbered separately
 

@@ -11,20 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from docgen.clauses.engine import Article, render_articles, render_clause, uses_ref, with_ref
 from docgen.clauses.library import DocumentTexts, Library
 from docgen.drafting.agreement import (
+    AgreementVersion,
     Annex,
-    Article,
     Party,
-    annex_tables,
-    base_context,
-    document_context,
-    number_articles,
+    agreement_version,
+    annex_citation,
+    annex_heading,
+    designation,
     number_items,
     party_rows,
-    render_clause,
-    select_variant,
-    text_context,
 )
 from docgen.errors import TemplateError
 from docgen.formatting import cn_date, cn_number, join_cn
@@ -32,8 +30,8 @@ from docgen.input.model import Consortium, Unit
 from docgen.render.docx import render_text
 from docgen.rules.change import ChangeSet
 
-__all__ = ["AmendedArticle", "ChangeTable", "Supplement", "amended_articles", "assemble_change_table",
-           "assemble_supplement", "serial_name"]
+__all__ = ["AmendedArticle", "ChangeDraft", "ChangeTable", "Supplement", "amended_articles",
+           "assemble_change_table", "assemble_supplement", "prepare_change", "serial_name", "supplement_context"]
 
 
 @dataclass(frozen=True)
@@ -88,61 +86,57 @@ def serial_name(serial: int) -> str:
 
 # --- the article diff ----------------------------------------------------------------------------
 
-def _articles(c: Consortium, library: Library, texts: DocumentTexts,
-              ref: Any = None) -> tuple[dict[str, tuple[str, str, tuple[str, ...]]], list[str], dict[str, str]]:
-    """Return ({id: (number, title, paragraphs)}, ids in order, numbers) of c's agreement.
+def _amended(old: AgreementVersion, new: AgreementVersion, library: Library) -> tuple[AmendedArticle, ...]:
+    """Return the original's articles that the change modifies, adds or deletes, in document order.
 
-    ref, when given, replaces the reference function (to print another version's numbers).
+    The new version's articles are compared as they would be quoted: a reference prints the original's
+    number (or names an article the change adds), so only the articles whose text calls ``ref`` are
+    rendered again, with that reference function.
     """
-    context = document_context(c, texts)
-    applicable, numbers = number_articles(library, context)
-    full = text_context(library, context, numbers)
-    if ref is not None:
-        full["ref"] = ref
-    out = {}
-    for clause in applicable:
-        paragraphs = tuple(render_clause(clause, select_variant(clause, full), full))
-        out[clause.id] = (numbers[clause.id], clause.title, paragraphs)
-    return out, [cl.id for cl in applicable], numbers
-
-
-def amended_articles(cs: ChangeSet, library: Library) -> list[AmendedArticle]:
-    """Return the original's articles that the change modifies, adds or deletes, in document order."""
-    texts = library.documents["agreement"]
-    old, old_order, old_numbers = _articles(cs.old, library, texts)
     titles = {c.id: c.title for c in library.clauses}
 
     def quote_ref(clause_id: str) -> str:
-        if clause_id in old_numbers:
-            return old_numbers[clause_id]
+        if clause_id in old.numbers:
+            return old.numbers[clause_id]
         if clause_id in titles:
             return f"新增的“{titles[clause_id]}”条款"
         raise TemplateError(f"引用了不存在的条款 {clause_id}")
 
-    new, new_order, new_numbers = _articles(cs.new, library, texts, ref=quote_ref)
+    quoting = {**new.context, "ref": quote_ref}
+    before = {a.id: a for a in old.articles}
     amended: list[AmendedArticle] = []
     added_after: dict[str, int] = {}
     previous_old = ""
-    for clause_id in new_order:
-        number, title, paragraphs = new[clause_id]
-        if clause_id in old:
-            previous_old = old[clause_id][0]
-            old_number, old_title, before = old[clause_id]
-            if (old_title, before) != (title, paragraphs):
-                amended.append(AmendedArticle("modified", clause_id, title, old_number, number, "", before,
-                                              paragraphs, _quote(old_number, title, paragraphs)))
+    for article in new.articles:
+        clause = library.get(article.id)
+        paragraphs = (tuple(render_clause(clause, article.variant, quoting)) if uses_ref(clause, article.variant)
+                      else article.paragraphs)
+        original = before.get(article.id)
+        if original is not None:
+            previous_old = original.number
+            if (original.title, original.paragraphs) != (article.title, paragraphs):
+                amended.append(AmendedArticle("modified", article.id, article.title, original.number, article.number,
+                                              "", original.paragraphs, paragraphs,
+                                              _quote(original.number, article.title, paragraphs)))
         else:
             anchor = previous_old or "第一条"
             added_after[anchor] = added_after.get(anchor, 0) + 1
             label = f"{anchor}之{cn_number(added_after[anchor])}"
-            amended.append(AmendedArticle("added", clause_id, title, "", number, anchor, (), paragraphs,
-                                          _quote(label, title, paragraphs)))
-    for clause_id in old_order:
-        if clause_id not in new:
-            number, title, before = old[clause_id]
-            amended.append(AmendedArticle("deleted", clause_id, title, number, "", "", before, (), ()))
-    order = {cid: i for i, cid in enumerate(dict.fromkeys(old_order + new_order))}
-    return sorted(amended, key=lambda a: order[a.clause_id])
+            amended.append(AmendedArticle("added", article.id, article.title, "", article.number, anchor, (),
+                                          paragraphs, _quote(label, article.title, paragraphs)))
+    new_ids = {a.id for a in new.articles}
+    for original in old.articles:
+        if original.id not in new_ids:
+            amended.append(AmendedArticle("deleted", original.id, original.title, original.number, "", "",
+                                          original.paragraphs, (), ()))
+    order = {cid: i for i, cid in enumerate(dict.fromkeys([a.id for a in old.articles] +
+                                                          [a.id for a in new.articles]))}
+    return tuple(sorted(amended, key=lambda a: order[a.clause_id]))
+
+
+def amended_articles(cs: ChangeSet, library: Library) -> list[AmendedArticle]:
+    """Return the original's articles that the change modifies, adds or deletes, in document order."""
+    return list(prepare_change(cs, library).amended)
 
 
 _INNER_QUOTES = str.maketrans({"“": "‘", "”": "’"})
@@ -161,21 +155,41 @@ def _quote(number: str, title: str, paragraphs: tuple[str, ...]) -> tuple[str, .
 
 # --- the supplementary agreement -------------------------------------------------------------------
 
-def _supplement_parties(cs: ChangeSet) -> list[Party]:
+def _supplement_parties(cs: ChangeSet) -> tuple[Party, ...]:
     """Return the signing parties: every unit of the old version, then each joiner."""
     new_units = {u.credit_code: u for u in cs.new.units}
     leaving = {u.credit_code for u in cs.left}
     out = []
     for index, unit in enumerate(cs.old.units):
         role = "牵头单位" if index == 0 else ("退出成员单位" if unit.credit_code in leaving else "成员单位")
-        out.append(Party(_designation(index), role, new_units.get(unit.credit_code, unit)))
+        out.append(Party(designation(index), role, new_units.get(unit.credit_code, unit)))
     for offset, unit in enumerate(cs.joined, start=len(cs.old.units)):
-        out.append(Party(_designation(offset), "新加入成员单位", unit))
-    return out
+        out.append(Party(designation(offset), "新加入成员单位", unit))
+    return tuple(out)
 
 
-def _designation(index: int) -> str:
-    return "甲方" if index == 0 else f"乙方{cn_number(index)}"
+@dataclass(frozen=True)
+class ChangeDraft:
+    """A member change ready to draft: the diff, both agreement versions (each computed once), the
+    signing parties of the supplement and the amended articles."""
+
+    changeset: ChangeSet
+    old: AgreementVersion
+    new: AgreementVersion
+    parties: tuple[Party, ...]
+    amended: tuple[AmendedArticle, ...]
+
+    def designation(self, unit: Unit) -> str:
+        """Return the unit's designation in the supplement (乙方三)."""
+        return next(p.designation for p in self.parties if p.unit.credit_code == unit.credit_code)
+
+
+def prepare_change(cs: ChangeSet, library: Library, *, old: AgreementVersion | None = None,
+                   new: AgreementVersion | None = None) -> ChangeDraft:
+    """Return the change ready to draft; old and new, when given, are the versions already computed."""
+    old = old or agreement_version(cs.old, library)
+    new = new or agreement_version(cs.new, library)
+    return ChangeDraft(cs, old, new, _supplement_parties(cs), _amended(old, new, library))
 
 
 def _task_label(task: Any) -> str:
@@ -233,25 +247,22 @@ def _summary(cs: ChangeSet) -> list[str]:
     return items
 
 
-def supplement_context(cs: ChangeSet, library: Library, serial: int, previous: list[str]) -> dict[str, Any]:
+def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) -> dict[str, Any]:
     """Return the names the supplement's texts may use (documented in clauses/README.md)."""
-    agreement_texts = library.documents["agreement"]
-    old_context = document_context(cs.old, agreement_texts)
-    _, old_numbers = number_articles(library, old_context)
-    original_title = render_text(agreement_texts.title, "agreement.title.txt", old_context).strip()
+    cs = change.changeset
+    old_numbers = change.old.numbers
 
     def old_ref(clause_id: str) -> str:
         if clause_id not in old_numbers:
             raise TemplateError(f"原协议中没有条款 {clause_id}，补充协议不能援引")
         return old_numbers[clause_id]
 
-    signing = {p.unit.credit_code: p for p in _supplement_parties(cs)}
     names = {u.credit_code: u.name for u in [*cs.old.units, *cs.joined]}
     joined = []
     for unit in cs.joined:
         tasks = [_task_label(t) for t in cs.new.tasks if unit.credit_code in (t.owner, *t.participants)]
         joined.append({
-            "designation": signing[unit.credit_code].designation, "name": unit.name, "role": unit.role,
+            "designation": change.designation(unit), "name": unit.name, "role": unit.role,
             "tasks": tasks, "cash": unit.resources.cash, "people": unit.resources.people,
             "in_kind": [i.description for i in unit.resources.in_kind],
             "background_ip": [f"《{ip.title}》（{ip.kind}{'，' + ip.number if ip.number else ''}）"
@@ -264,20 +275,20 @@ def supplement_context(cs: ChangeSet, library: Library, serial: int, previous: l
             raise TemplateError(f"{unit.name}退出但没有退出记录（amendment.departures）")
         handover = [f"{_task_label(r.task)}由{names[r.new_owner]}承担"
                     for r in cs.tasks_reassigned if r.old_owner == unit.credit_code]
-        left.append({"designation": signing[unit.credit_code].designation, "name": unit.name,
+        left.append({"designation": change.designation(unit), "name": unit.name,
                      "kind": departure.kind, "reason": departure.reason,
                      "effective_date": departure.effective_date, "handover": handover})
-    updated = [{"name": u.old.name, "change": _unit_change(u.old, u.new, signing[u.old.credit_code].designation)}
+    updated = [{"name": u.old.name, "change": _unit_change(u.old, u.new, change.designation(u.old))}
                for u in cs.updated_units
                if (u.old.name, u.old.address, u.old.legal_representative, u.old.contact, u.old.role,
                    u.old.kind, u.old.chain_position, u.old.resources, u.old.background_ip)
                != (u.new.name, u.new.address, u.new.legal_representative, u.new.contact, u.new.role,
                    u.new.kind, u.new.chain_position, u.new.resources, u.new.background_ip)]
     return {
-        **base_context(cs.new),
+        **change.new.base,
         "old": cs.old,
         "amendment": cs.new.amendment,
-        "original_title": original_title,
+        "original_title": change.old.outline.title,
         "original_parties": "甲方与乙方一" if len(cs.old.members) == 1
         else f"甲方与乙方一至乙方{cn_number(len(cs.old.members))}",
         "serial": serial,
@@ -292,7 +303,7 @@ def supplement_context(cs: ChangeSet, library: Library, serial: int, previous: l
         "head_changed": cs.head_changed, "chief_expert_changed": cs.chief_expert_changed,
         "shares_changed": cs.shares_changed, "funding_changed": cs.funding_changed,
         "other_fields": cs.other_fields,
-        "copies_total": len(signing) * cs.new.copies_per_party + cs.new.copies_for_filing,
+        "copies_total": len(change.parties) * cs.new.copies_per_party + cs.new.copies_for_filing,
         "old_ref": old_ref,
         "annexes": [],  # filled by assemble_supplement once the revised annexes are known
     }
@@ -301,84 +312,84 @@ def supplement_context(cs: ChangeSet, library: Library, serial: int, previous: l
 _REVISABLE = ("members", "tasks", "funding")
 
 
-def revised_annexes(cs: ChangeSet, library: Library, supplement_texts: DocumentTexts) -> list[tuple[str, Annex, Annex]]:
+def revised_annexes(change: ChangeDraft, agreement_texts: DocumentTexts,
+                    supplement_texts: DocumentTexts) -> list[tuple[str, Annex, Annex]]:
     """Return (original citation, original annex, revised annex) for each annex table the change alters."""
-    agreement_names = library.documents["agreement"].annexes
+    agreement_names = agreement_texts.annexes
     numbered = {key: i for i, key in enumerate(agreement_names, start=1)}
-    untitled = {k: "" for k in agreement_names}
-    old_tables = annex_tables(cs.old, untitled, base_context(cs.old))
-    new_tables = annex_tables(cs.new, untitled, base_context(cs.new))
+    old_tables, new_tables = change.old.outline.annexes, change.new.outline.annexes
     changed = [k for k in _REVISABLE if (old_tables[k].rows, old_tables[k].total, old_tables[k].total_row)
                != (new_tables[k].rows, new_tables[k].total, new_tables[k].total_row)]
     out = []
     for index, key in enumerate(changed, start=1):
         revised = new_tables[key]
-        title = f"附件{index}　{supplement_texts.annexes[key]}"
-        out.append((f"附件{numbered[key]}《{agreement_names[key]}》",
+        title = annex_heading(index, supplement_texts.annexes[key])
+        out.append((annex_citation(numbered[key], agreement_names[key]),
                     Annex(key, title, revised.rows, revised.total, revised.total_row),
                     old_tables[key]))
     return out
 
 
-def assemble_supplement(cs: ChangeSet, library: Library, supplement_library: Library, *, serial: int,
-                        previous: list[str], amended: list[AmendedArticle], draft: bool = False) -> Supplement:
-    """Return the supplementary agreement's outline for this change."""
-    texts = supplement_library.documents.get("supplement")
+def _texts(library: Library, document: str, what: str) -> DocumentTexts:
+    texts = library.documents.get(document)
     if texts is None:
-        raise TemplateError(f"条款库 {supplement_library.folder} 缺少补充协议文字（document: supplement）")
-    context = supplement_context(cs, library, serial, previous)
-    annexes = revised_annexes(cs, library, texts)
+        raise TemplateError(f"条款库 {library.folder} 缺少{what}（document: {document}）")
+    return texts
+
+
+def assemble_supplement(change: ChangeDraft, library: Library, supplement_library: Library, *, serial: int,
+                        previous: list[str], draft: bool = False) -> Supplement:
+    """Return the supplementary agreement's outline for this change."""
+    cs = change.changeset
+    texts = _texts(supplement_library, "supplement", "补充协议文字")
+    amendment = cs.new.amendment
+    if amendment is None:
+        raise TemplateError("新版本没有 amendment（补充协议签订日期和变更原因），不能起草补充协议")
+    context = supplement_context(change, serial, previous)
+    annexes = revised_annexes(change, _texts(library, "agreement", "协议文字"), texts)
     context["annexes"] = [
-        {"original": original, "revised": f"附件{i}《{texts.annexes[annex.key]}》"}
+        {"original": original, "revised": annex_citation(i, texts.annexes[annex.key])}
         for i, (original, annex, _) in enumerate(annexes, start=1)
     ]
-    context["amended"] = amended
-    applicable, numbers = number_articles(supplement_library, context)
-    full = text_context(supplement_library, context, numbers)
-    articles = []
-    for clause in applicable:
-        variant = select_variant(clause, full)
-        paragraphs = render_clause(clause, variant, full)
-        if not paragraphs:
-            raise TemplateError(f"条款 {clause.id} 对本次变更没有生成任何文字")
-        articles.append(Article(clause.id, numbers[clause.id], clause.title, tuple(paragraphs),
-                                clause.version, variant))
+    context["amended"] = list(change.amended)
+    articles, numbers = render_articles(supplement_library, context)
+    full = with_ref(supplement_library, context, numbers)
     title = render_text(texts.title, "supplement.title.txt", full).strip()
-    signing = _supplement_parties(cs)
-    assert cs.new.amendment is not None  # check_change refuses a change without one
     return Supplement(
         title=title,
-        number=cs.new.amendment.number or "",
+        number=amendment.number or "",
         draft=draft,
         serial=serial,
-        signing_place=cs.new.amendment.signing_place or cs.old.signing_place,
-        signing_date=cn_date(cs.new.amendment.signing_date),
-        parties=party_rows(signing),
+        signing_place=amendment.signing_place or cs.old.signing_place,
+        signing_date=cn_date(amendment.signing_date),
+        parties=party_rows(list(change.parties)),
         recitals=tuple(number_items(render_text(texts.recitals, "supplement.recitals.txt", full))),
-        articles=tuple(articles),
+        articles=articles,
         closing=texts.closing,
         annexes=tuple(annex for _, annex, _ in annexes),
         signature_heading=render_text(texts.signature_heading, "supplement.signature_heading.txt",
                                       {**full, "title": title}).strip(),
-        signatures=tuple({"designation": p.designation, "role": p.role, "name": p.unit.name} for p in signing),
-        clause_versions={cl.id: cl.version for cl in applicable},
+        signatures=tuple({"designation": p.designation, "role": p.role, "name": p.unit.name}
+                         for p in change.parties),
+        clause_versions={a.id: a.version for a in articles},
     )
 
 
-def assemble_change_table(cs: ChangeSet, library: Library, supplement_library: Library, *, serial: int,
-                          amended: list[AmendedArticle], draft: bool = False) -> ChangeTable:
+def assemble_change_table(change: ChangeDraft, supplement_library: Library, *, serial: int,
+                          draft: bool = False) -> ChangeTable:
     """Return the 修订对照表: one row per amended article, before and after."""
-    texts = supplement_library.documents.get("change_table")
-    if texts is None:
-        raise TemplateError(f"条款库 {supplement_library.folder} 缺少修订对照表文字（document: change_table）")
-    context = supplement_context(cs, library, serial, [])
+    texts = _texts(supplement_library, "change_table", "修订对照表文字")
+    context = supplement_context(change, serial, [])
     rows = []
-    for a in amended:
+    for a in change.amended:
         where = a.old_number or f"{a.after_number}之后（新增）"
         renumbered = f"（汇编文本{a.new_number}）" if a.new_number and a.new_number != a.old_number else ""
         rows.append({"clause": f"{where}{renumbered}　{a.title}",
                      "before": a.before or ("（无）",), "after": a.after or ("（删除）",)})
-    render = lambda field: render_text(getattr(texts, field), f"change_table.{field}.txt", context).strip()
+
+    def render(field: str) -> str:
+        return render_text(getattr(texts, field), f"change_table.{field}.txt", context).strip()
+
     return ChangeTable(
         title=render("title"),
         subtitle=render("subtitle"),

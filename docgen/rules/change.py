@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from docgen.input.model import Consortium, Departure, Task, Unit
 from docgen.rules.guideline import Finding, check
 
-__all__ = ["ChangeSet", "Reassignment", "UnitUpdate", "check_change", "diff"]
+__all__ = ["ChangeSet", "Reassignment", "UnitUpdate", "change_findings", "check_change", "diff", "review_change"]
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,20 @@ def check_change(old: Consortium, new: Consortium) -> list[Finding]:
     the lead unit cannot leave; every task of a leaving unit is reassigned; each leaver has a departure
     record; and an empty change is refused rather than drafted.
     """
-    findings = [_prefixed(f, "old") for f in check(old) if f.severity == "error"]
-    findings += [_prefixed(f, "new") for f in check(new)]
-    findings += list(_change_rules(diff(old, new)))
+    return review_change(old, new)[1]
+
+
+def review_change(old: Consortium, new: Consortium) -> tuple[ChangeSet, list[Finding]]:
+    """Return the ChangeSet and ``check_change``'s findings, checking each version and diffing once."""
+    changeset = diff(old, new)
+    return changeset, change_findings(changeset, check(old), check(new))
+
+
+def change_findings(cs: ChangeSet, old_findings: list[Finding], new_findings: list[Finding]) -> list[Finding]:
+    """Return ``check_change``'s findings from each version's ``check`` findings and the ChangeSet."""
+    findings = [_prefixed(f, "old") for f in old_findings if f.severity == "error"]
+    findings += [_prefixed(f, "new") for f in new_findings]
+    findings += list(_change_rules(cs))
     return sorted(findings, key=lambda f: f.severity != "error")
 
 
