@@ -143,7 +143,7 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
         rendered = []
         with Progress(console=_err, transient=True) as progress:
             task = progress.add_task("生成文件", total=len(jobs))
-            for file, consortium, target, digest in jobs:
+            for _file, consortium, target, digest in jobs:
                 rendered.append((target, run_documents(consortium, draft=draft, pdf=pdf), digest))
                 progress.advance(task)
         if not force:

@@ -125,7 +125,7 @@ def _commitments(consortium: Consortium, draft: bool) -> list[Document]:
 def render_commitments(consortium: Consortium, *, draft: bool = False) -> dict[str, bytes]:
     """Return {unit credit code: .docx bytes} of every unit's integrity commitment, lead unit first."""
     codes = [u.credit_code for u in consortium.units]
-    return dict(zip(codes, (d.data for d in commitment_documents(consortium, draft=draft))))
+    return dict(zip(codes, (d.data for d in commitment_documents(consortium, draft=draft)), strict=False))
 
 
 def all_documents(consortium: Consortium, *, draft: bool = False) -> list[Document]:

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from docgen.errors import OutputExistsError
 
@@ -107,7 +108,7 @@ def write_documents(out_dir: Path, documents: list[Document], input_sha256: str,
     return out_dir / MANIFEST
 
 
-def read_versions(root: Path) -> list[dict[str, object]]:
+def read_versions(root: Path) -> list[dict[str, Any]]:
     """Return the manifests of the change runs already in root (folders holding a supplement), by serial."""
     found = []
     for path in sorted(Path(root).glob(f"*/{MANIFEST}")):
@@ -118,4 +119,4 @@ def read_versions(root: Path) -> list[dict[str, object]]:
         if isinstance(data, dict) and isinstance(data.get("serial"), int) and \
                 any(d.get("kind") == "supplement" for d in data.get("documents", [])):
             found.append({**data, "folder": str(path.parent)})
-    return sorted(found, key=lambda d: int(d["serial"]))  # type: ignore[call-overload]
+    return sorted(found, key=lambda d: int(d["serial"]))

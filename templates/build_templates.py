@@ -29,8 +29,8 @@ It writes five templates under ``templates/zh_CN/``:
 Every template is one section (docxtpl renders footnotes once per section), A4 with
 GB/T 9704 margins (the change table: landscape, see ``_setup_page``) and a "— 1 —" footer
 page number, with a 草稿 header mark when ``doc.draft`` is true. Formatting lives in
-named "DG …" styles. Each template reads one context variable, ``doc``. Rendering must use a SandboxedEnvironment with StrictUndefined
-and autoescape on (see docgen/render.py).
+named "DG …" styles. Each template reads one context variable, ``doc``. Rendering must use a
+SandboxedEnvironment with StrictUndefined and autoescape on (see docgen/render.py).
 
 The construction plan's block table carries Jinja inside XML attributes (gridCol widths,
 gridSpan, cell shading, paragraph alignment) and text inside w:tblGrid, so that file is
@@ -153,6 +153,7 @@ SIZE_3 = Pt(16)  # 三号
 SIZE_4 = Pt(14)  # 四号
 SIZE_S4 = Pt(12)  # 小四
 SIZE_5 = Pt(10.5)  # 五号
+ZERO = Pt(0)
 BODY_LINE = Pt(26)  # fixed line pitch for 14pt body text (the agreement)
 GB_LINE = Pt(28.95)  # GB/T 9704 pitch for 16pt text: 22 lines per page (29pt loses line 22)
 
@@ -237,8 +238,8 @@ def _paragraph_style(
     align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.JUSTIFY,
     line_exact: Length | None = BODY_LINE,
     indent_chars: int = 0,
-    space_before: Length = Pt(0),
-    space_after: Length = Pt(0),
+    space_before: Length = ZERO,
+    space_after: Length = ZERO,
     keep_with_next: bool = False,
     page_break_before: bool = False,
     outline_level: int | None = None,
@@ -557,10 +558,10 @@ def _table(doc: DocumentObject, widths_mm: list[float], rows: int, *,
         # schema order: … tblW, jc, tblCellSpacing, tblInd, tblBorders, shd, tblLayout …
         anchor = tblPr.find(qn("w:jc"))
         (anchor if anchor is not None else tblW).addnext(tbl_borders)
-    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths_mm):
+    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths_mm, strict=False):
         col.set(qn("w:w"), str(Mm(width).twips))
     for row in table.rows:
-        for cell, width in zip(row.cells, widths_mm):
+        for cell, width in zip(row.cells, widths_mm, strict=False):
             cell.width = Mm(width)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             cell.paragraphs[0].style = doc.styles["DG Table"]
@@ -575,7 +576,7 @@ def _table(doc: DocumentObject, widths_mm: list[float], rows: int, *,
 def _fill_row(doc: DocumentObject, row, texts: list[str], styles: list[str],
               bold: bool = False) -> None:
     """Write one run per cell with the given paragraph styles."""
-    for cell, text, style in zip(row.cells, texts, styles):
+    for cell, text, style in zip(row.cells, texts, styles, strict=False):
         paragraph = cell.paragraphs[0]
         paragraph.style = doc.styles[style]
         if text:

@@ -30,7 +30,7 @@ def test_existing_output_is_never_overwritten_silently(tmp_path: Path) -> None:
     out.mkdir()
     (out / "b.docx").write_bytes(b"keep")
     docs = [Document("agreement", "a.docx", b"one"), Document("plan", "b.docx", b"two")]
-    with pytest.raises(docgen.OutputExistsError, match="b.docx"):
+    with pytest.raises(docgen.OutputExistsError, match=r"b\.docx"):
         write_documents(out, docs, "abc")
     assert sorted(p.name for p in out.iterdir()) == ["b.docx"]  # nothing half-written
     assert (out / "b.docx").read_bytes() == b"keep"

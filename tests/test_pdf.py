@@ -173,7 +173,7 @@ def test_plan_pdf_has_its_section_headings(base: Consortium, pdfs: list[Document
 def test_commitment_pdfs_name_their_unit(base: Consortium, pdfs: list[Document]) -> None:
     commitments = [p for p in pdfs if p.kind == "commitment"]
     assert len(commitments) == len(base.units)
-    for unit, commitment in zip(base.units, commitments):
+    for unit, commitment in zip(base.units, commitments, strict=False):
         assert compact(unit.name) in "".join(pages_text(commitment.data))
 
 
@@ -196,7 +196,7 @@ def test_same_base_name_in_two_folders_does_not_collide(
 
 def test_convert_refuses_other_files_and_returns_nothing_for_nothing() -> None:
     assert pdf.convert([]) == []
-    with pytest.raises(ConversionError, match="a.pdf"):
+    with pytest.raises(ConversionError, match=r"a\.pdf"):
         pdf.convert([Document("x", "a.pdf", b"%PDF-1.7")])
 
 
@@ -342,7 +342,7 @@ def test_watermark_file_is_text_in_an_embedded_cjk_font() -> None:
 def test_package_rejects_nothing_and_unreadable_pdfs() -> None:
     with pytest.raises(ValueError):
         pdf.package([], **PACKAGE_INFO)
-    with pytest.raises(ConversionError, match="坏文件.pdf"):
+    with pytest.raises(ConversionError, match=r"坏文件\.pdf"):
         pdf.package([Document("pdf", "坏文件.pdf", b"not a pdf")], **PACKAGE_INFO)
 
 
@@ -368,7 +368,7 @@ def test_to_pdf_refuses_to_overwrite_an_existing_pdf(tmp_path: Path, monkeypatch
     existing = tmp_path / "协议.pdf"
     existing.write_bytes(b"keep me")
     monkeypatch.setattr(pdf, "convert", lambda *a, **k: pytest.fail("must not convert"))
-    with pytest.raises(OutputExistsError, match="协议.pdf"):
+    with pytest.raises(OutputExistsError, match=r"协议\.pdf"):
         pdf.to_pdf([source])
     assert existing.read_bytes() == b"keep me"
 

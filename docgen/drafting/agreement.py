@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -188,7 +189,7 @@ def number_items(text: str, style: str = "contract") -> list[str]:
     return paragraphs
 
 
-_ITEM_STYLES = {
+_ITEM_STYLES: dict[str, tuple[Callable[[int], str], Callable[[int], str]]] = {
     "contract": (lambda n: f"（{cn_number(n)}）", lambda n: f"{n}."),
     "plan": (lambda n: f"（{n}）", lambda n: chr(0x245F + n) if n <= 20 else f"{n})"),
 }

@@ -119,7 +119,7 @@ def amended_articles(cs: ChangeSet, library: Library) -> list[AmendedArticle]:
             return f"新增的“{titles[clause_id]}”条款"
         raise TemplateError(f"引用了不存在的条款 {clause_id}")
 
-    new, new_order, new_numbers = _articles(cs.new, library, texts, ref=quote_ref)
+    new, new_order, _new_numbers = _articles(cs.new, library, texts, ref=quote_ref)
     amended: list[AmendedArticle] = []
     added_after: dict[str, int] = {}
     previous_old = ""
@@ -378,7 +378,10 @@ def assemble_change_table(cs: ChangeSet, library: Library, supplement_library: L
         renumbered = f"（汇编文本{a.new_number}）" if a.new_number and a.new_number != a.old_number else ""
         rows.append({"clause": f"{where}{renumbered}　{a.title}",
                      "before": a.before or ("（无）",), "after": a.after or ("（删除）",)})
-    render = lambda field: render_text(getattr(texts, field), f"change_table.{field}.txt", context).strip()
+
+    def render(field: str) -> str:
+        return render_text(getattr(texts, field), f"change_table.{field}.txt", context).strip()
+
     return ChangeTable(
         title=render("title"),
         subtitle=render("subtitle"),
