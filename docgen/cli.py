@@ -109,7 +109,10 @@ def _inputs(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("--draft", is_flag=True, help="Render despite rule errors; every page is marked 草稿.")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @click.option("--pdf", is_flag=True, help="Also write PDFs (LibreOffice) and the merged filing package.")
-def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: bool, pdf: bool) -> None:
+@click.option("--review", is_flag=True,
+              help="Also write the reviewer's edition (审阅本): a Word comment on every article, not for signing.")
+def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: bool, pdf: bool,
+                   review: bool) -> None:
     """Render the documents of each input file (or every .yaml/.json in a folder)."""
     files = _inputs(inputs)
     if not files:
@@ -132,7 +135,7 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
         if len(jobs) == 1:
             file, consortium, target, digest = jobs[0]
             manifest = docgen.render_to(consortium, target, draft=draft, overwrite=force, input_sha256=digest,
-                                        pdf=pdf)
+                                        pdf=pdf, review=review)
             _out.print(f"已生成 {manifest.parent}（清单 {manifest.name}）")
             return
         # Several inputs: render everything in memory and look for existing files in every target
@@ -144,7 +147,7 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
         with Progress(console=_err, transient=True) as progress:
             task = progress.add_task("生成文件", total=len(jobs))
             for _file, consortium, target, digest in jobs:
-                rendered.append((target, run_documents(consortium, draft=draft, pdf=pdf), digest))
+                rendered.append((target, run_documents(consortium, draft=draft, pdf=pdf, review=review), digest))
                 progress.advance(task)
         if not force:
             for target, documents, _ in rendered:

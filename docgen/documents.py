@@ -27,7 +27,8 @@ from docgen.rules.guideline import check, has_errors
 
 __all__ = [
     "agreement_document", "change_documents", "commitment_documents", "input_digest", "plan_document",
-    "render_agreement", "render_change", "render_commitments", "render_plan", "render_to", "run_documents", "with_pdfs",
+    "render_agreement", "render_change", "render_commitments", "render_plan", "render_review", "render_to",
+    "review_document", "run_documents", "with_pdfs",
 ]
 
 AGREEMENT_TEMPLATE = "formation_agreement.docx"
@@ -128,10 +129,38 @@ def render_commitments(consortium: Consortium, *, draft: bool = False) -> dict[s
     return dict(zip(codes, (d.data for d in commitment_documents(consortium, draft=draft)), strict=False))
 
 
-def all_documents(consortium: Consortium, *, draft: bool = False) -> list[Document]:
-    """Return every document a filing needs: agreement, plan, then each unit's commitment."""
+def all_documents(consortium: Consortium, *, draft: bool = False, review: bool = False) -> list[Document]:
+    """Return every document a filing needs: agreement, plan, then each unit's commitment; with review,
+    the reviewer's edition of the agreement too (never part of the filing package)."""
     _require_clean(consortium, draft)
-    return [_agreement(consortium, draft), _plan(consortium, draft), *_commitments(consortium, draft)]
+    extra = [_review(consortium, draft)] if review else []
+    return [_agreement(consortium, draft), _plan(consortium, draft), *_commitments(consortium, draft), *extra]
+
+
+def review_document(consortium: Consortium, *, draft: bool = False) -> Document:
+    """Return the reviewer's edition of the agreement (审阅本, kind agreement_review) as a Document."""
+    _require_clean(consortium, draft)
+    return _review(consortium, draft)
+
+
+def _review(consortium: Consortium, draft: bool) -> Document:
+    from docgen.drafting.review import assemble_review, load_review_texts
+    from docgen.render.review import annotate  # imported here: python-docx is needed only for this
+
+    library = load_library()
+    outline = assemble_agreement(consortium, library, draft=draft)
+    signing = _agreement(consortium, draft, outline)
+    data = annotate(signing.data, assemble_review(outline, library, load_review_texts()))
+    return Document("agreement_review", safe_filename(outline.title + "（审阅本）") + ".docx", data,
+                    signing.template, signing.clauses)
+
+
+def render_review(consortium: Consortium, *, draft: bool = False) -> bytes:
+    """Return the .docx bytes of the reviewer's edition: the agreement with a Word comment on every
+    article (clause id and version, the variant chosen and its alternatives, the legal basis), a first
+    page listing every choice that differs from the default, and every page marked not for signing.
+    Raise RuleError on rule errors unless draft."""
+    return review_document(consortium, draft=draft).data
 
 
 def input_digest(consortium: Consortium) -> str:
@@ -141,6 +170,7 @@ def input_digest(consortium: Consortium) -> str:
 
 
 # The order a filing reads in: the plan first, then the agreement, then each unit's commitment.
+_NOT_FILED = ("agreement_review",)
 _FILING_ORDER = ("plan", "agreement", "supplement", "consolidated_agreement", "change_table", "redline",
                  "commitment")
 
@@ -154,7 +184,9 @@ def with_pdfs(documents: list[Document], consortium: Consortium, *, draft: bool 
     from docgen.render.pdf import convert, package  # imported here: pypdf and LibreOffice are only for PDFs
 
     pdfs = convert(documents)
-    ordered = sorted(pdfs, key=lambda d: _FILING_ORDER.index(d.kind) if d.kind in _FILING_ORDER else 99)
+    # the reviewer's edition is converted for reading but is never filed
+    filed = [d for d in pdfs if d.kind not in _NOT_FILED]
+    ordered = sorted(filed, key=lambda d: _FILING_ORDER.index(d.kind) if d.kind in _FILING_ORDER else 99)
     title = package_title or f"{consortium.name}备案材料"
     bundle = package(ordered, title=title, author=consortium.lead.name, subject="创新联合体备案申请材料",
                      keywords=f"{consortium.industry}；{consortium.sub_track}", draft=draft,
@@ -163,7 +195,8 @@ def with_pdfs(documents: list[Document], consortium: Consortium, *, draft: bool 
 
 
 def render_to(consortium: Consortium, out_dir: Path | str, *, draft: bool = False,
-              overwrite: bool = False, input_sha256: str | None = None, pdf: bool = False) -> Path:
+              overwrite: bool = False, input_sha256: str | None = None, pdf: bool = False,
+              review: bool = False) -> Path:
     """Render every document of the consortium into out_dir with a manifest; return the manifest path.
 
     input_sha256 is recorded in the manifest; it defaults to the digest of the consortium's data (the
@@ -171,14 +204,15 @@ def render_to(consortium: Consortium, out_dir: Path | str, *, draft: bool = Fals
     and merged into the filing package (kind package_pdf). Nothing is written when the check fails
     (RuleError), a conversion fails (ConversionError) or a target file exists (OutputExistsError).
     """
-    documents = run_documents(consortium, draft=draft, pdf=pdf)
+    documents = run_documents(consortium, draft=draft, pdf=pdf, review=review)
     digest = input_sha256 or input_digest(consortium)
     return write_documents(Path(out_dir), documents, digest, overwrite=overwrite)
 
 
-def run_documents(consortium: Consortium, *, draft: bool = False, pdf: bool = False) -> list[Document]:
+def run_documents(consortium: Consortium, *, draft: bool = False, pdf: bool = False,
+                  review: bool = False) -> list[Document]:
     """Return the documents ``render_to`` writes: every .docx, and with pdf the PDFs and the package."""
-    documents = all_documents(consortium, draft=draft)
+    documents = all_documents(consortium, draft=draft, review=review)
     return with_pdfs(documents, consortium, draft=draft) if pdf else documents
 
 
