@@ -42,7 +42,7 @@ __all__ = [
     "ChangeSet", "Consortium", "ConversionError", "DocgenError", "Finding", "InputError", "InputProblem",
     "OutputExistsError", "RuleError", "TemplateError", "build_package", "check", "check_change", "diff",
     "input_digest", "load", "parse", "render_agreement", "render_change", "render_commitments",
-    "render_plan", "render_review", "render_to", "schema", "to_pdf",
+    "render_compliance", "render_plan", "render_review", "render_to", "schema", "to_pdf",
 ]
 __version__ = "0.1.0"
 
@@ -51,6 +51,7 @@ _LAZY = {
     "ChangeSet": "docgen.rules.change", "check_change": "docgen.rules.change", "diff": "docgen.rules.change",
     "input_digest": "docgen.documents", "render_agreement": "docgen.documents",
     "render_change": "docgen.documents", "render_commitments": "docgen.documents",
+    "render_compliance": "docgen.documents",
     "render_plan": "docgen.documents", "render_review": "docgen.documents", "render_to": "docgen.documents",
     "load": "docgen.input.loading", "parse": "docgen.input.loading",
     "Consortium": "docgen.input.model",

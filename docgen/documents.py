@@ -26,9 +26,22 @@ from docgen.rules.change import check_change, diff
 from docgen.rules.guideline import check, has_errors
 
 __all__ = [
-    "agreement_document", "change_documents", "commitment_documents", "input_digest", "plan_document",
-    "render_agreement", "render_change", "render_commitments", "render_plan", "render_review", "render_to",
-    "review_document", "run_documents", "with_pdfs",
+    "agreement_document",
+    "change_documents",
+    "commitment_documents",
+    "compliance_document",
+    "input_digest",
+    "plan_document",
+    "render_agreement",
+    "render_change",
+    "render_commitments",
+    "render_compliance",
+    "render_plan",
+    "render_review",
+    "render_to",
+    "review_document",
+    "run_documents",
+    "with_pdfs",
 ]
 
 AGREEMENT_TEMPLATE = "formation_agreement.docx"
@@ -38,6 +51,7 @@ CHANGE_TABLE_TEMPLATE = "change_table.docx"
 PLAN_TEMPLATE = "construction_plan.docx"
 PLAN_OUTLINE = "plan_outline.yaml"
 COMMITMENT_TEMPLATE = "integrity_commitment.docx"
+COMPLIANCE_TEMPLATE = "compliance_table.docx"
 
 
 def _require_clean(consortium: Consortium, draft: bool) -> None:
@@ -134,7 +148,34 @@ def all_documents(consortium: Consortium, *, draft: bool = False, review: bool =
     the reviewer's edition of the agreement too (never part of the filing package)."""
     _require_clean(consortium, draft)
     extra = [_review(consortium, draft)] if review else []
-    return [_agreement(consortium, draft), _plan(consortium, draft), *_commitments(consortium, draft), *extra]
+    return [_agreement(consortium, draft), _plan(consortium, draft), *_commitments(consortium, draft),
+            compliance_document(consortium, draft=draft), *extra]
+
+
+def compliance_document(consortium: Consortium, *, draft: bool = False) -> Document:
+    """Return the compliance self-check table (合规自查表, kind compliance_table) as a Document.
+
+    Unlike the other documents it is drafted whatever ``check`` finds: a failing requirement shows
+    as 不符合 with the finding quoted. draft marks its pages 草稿.
+    """
+    from docgen.drafting.compliance import assemble_compliance, load_compliance_texts
+
+    library = load_library()
+    outline = load_outline(templates_dir() / PLAN_OUTLINE)
+    headings = assemble_plan(consortium, outline, draft=True).headings
+    table = assemble_compliance(consortium, check(consortium), assemble_agreement(consortium, library, draft=True),
+                                library, headings, load_compliance_texts(), draft=draft)
+    data = render_docx(templates_dir() / COMPLIANCE_TEMPLATE, {"doc": table},
+                       properties={"title": table.title, "author": consortium.lead.name,
+                                   "subject": "创新联合体合规自查表", "keywords": "青科字〔2025〕5号"})
+    return Document("compliance_table", safe_filename(table.title) + ".docx", data, f"zh_CN/{COMPLIANCE_TEMPLATE}",
+                    {"compliance": load_compliance_texts().version})
+
+
+def render_compliance(consortium: Consortium, *, draft: bool = False) -> bytes:
+    """Return the .docx bytes of the compliance self-check table: one row per requirement of the
+    guideline with its status (符合 / 例外（说明理由）/ 不符合), where it is met and the evidence."""
+    return compliance_document(consortium, draft=draft).data
 
 
 def review_document(consortium: Consortium, *, draft: bool = False) -> Document:
@@ -169,10 +210,10 @@ def input_digest(consortium: Consortium) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-# The order a filing reads in: the plan first, then the agreement, then each unit's commitment.
+# The order a filing reads in: the compliance self-check, the plan, the agreement, each unit's commitment.
 _NOT_FILED = ("agreement_review",)
-_FILING_ORDER = ("plan", "agreement", "supplement", "consolidated_agreement", "change_table", "redline",
-                 "commitment")
+_FILING_ORDER = ("compliance_table", "plan", "agreement", "supplement", "consolidated_agreement", "change_table",
+                 "redline", "commitment")
 
 
 def with_pdfs(documents: list[Document], consortium: Consortium, *, draft: bool = False,

@@ -69,6 +69,7 @@ CONSTRUCTION_PLAN = HERE / "zh_CN" / "construction_plan.docx"
 INTEGRITY_COMMITMENT = HERE / "zh_CN" / "integrity_commitment.docx"
 SUPPLEMENTARY_AGREEMENT = HERE / "zh_CN" / "supplementary_agreement.docx"
 CHANGE_TABLE = HERE / "zh_CN" / "change_table.docx"
+COMPLIANCE_TABLE = HERE / "zh_CN" / "compliance_table.docx"
 REDLINE_AGREEMENT = HERE / "zh_CN" / "formation_agreement_redline.docx"
 
 FORMATION_AGREEMENT_CONTEXT = """
@@ -878,6 +879,25 @@ def build_change_table() -> bytes:
 
 
 # =========================================================================================
+# the compliance self-check table (合规自查表)
+# =========================================================================================
+def build_compliance_table() -> bytes:
+    """Return the bytes of the compliance-table template (A4 landscape, the change table's styles)."""
+    doc = _new_document("合规自查表模板", _change_table_styles, landscape=True)
+    _p(doc, "{{ doc.title }}", "DG Title", space_after=Pt(6))
+    _p(doc, "{{ doc.subtitle }}", "DG Subtitle")
+    _p(doc, "{{ doc.intro }}", "DG Body")
+    rest = LANDSCAPE_TEXT_WIDTH_MM - 12 - 26 - 30  # after 序号, 指引条款 and 状态
+    widths = [12, 26, rest * 0.30, 30, rest * 0.30, rest * 0.40]
+    _loop_table(doc, widths, ["序号", "指引条款", "要求", "状态", "落实文件及条款", "证据"], "doc.rows",
+                ["{{ r.number }}", "{{ r.clause }}", "{{ r.requirement }}", "{{ r.status }}", "{{ r.where }}",
+                 "{{ r.evidence }}"], [C, C, T, C, T, T])
+    _p(doc, "{{ doc.note }}", "DG Body", space_before=Pt(6))
+    _end_paragraph(doc)
+    return _save(doc)
+
+
+# =========================================================================================
 # the construction plan
 # =========================================================================================
 def _plan_cover(doc: DocumentObject) -> None:
@@ -1008,6 +1028,7 @@ TEMPLATES: dict[Path, Callable[[], bytes]] = {
     INTEGRITY_COMMITMENT: build_integrity_commitment,
     SUPPLEMENTARY_AGREEMENT: build_supplementary_agreement,
     CHANGE_TABLE: build_change_table,
+    COMPLIANCE_TABLE: build_compliance_table,
     REDLINE_AGREEMENT: build_redline_agreement,
 }
 

@@ -304,7 +304,8 @@ def test_package_has_one_bookmark_per_document_on_its_first_page(
     reader = PdfReader(io.BytesIO(packages[False].data))
     top = [item for item in reader.outline if not isinstance(item, list)]  # nested lists: a part's own bookmarks
     expected = ([d.filename.removesuffix(".pdf") for d in pdfs[:2]]
-                + [f"诚信承诺书（{unit.name}）" for unit in base.units])
+                + [f"诚信承诺书（{unit.name}）" for unit in base.units]
+                + [f"{base.name}合规自查表"])
     assert [item.title for item in top] == expected == [pdf.document_title(p) for p in pdfs]
     starts = [0]
     for part in pdfs[:-1]:
@@ -451,5 +452,5 @@ def test_render_to_with_pdf_writes_pdfs_and_the_package_in_filing_order(base: Co
     (bundle,) = [d for d in entries if d["kind"] == "package_pdf"]
     reader = PdfReader(tmp_path / "run" / bundle["path"])
     titles = [item.title for item in reader.outline if not isinstance(item, list)]
-    assert titles[0].endswith("建设方案") and titles[1].endswith("组建协议")
-    assert all(t.startswith("诚信承诺书") for t in titles[2:]) and len(titles) == 2 + len(base.units)
+    assert titles[0].endswith("合规自查表") and titles[1].endswith("建设方案") and titles[2].endswith("组建协议")
+    assert all(t.startswith("诚信承诺书") for t in titles[3:]) and len(titles) == 3 + len(base.units)
