@@ -19,6 +19,7 @@ from docgen.errors import (
     DocgenError,
     InputError,
     InputProblem,
+    OutputError,
     OutputExistsError,
     RuleError,
     TemplateError,
@@ -40,8 +41,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ChangeSet", "Consortium", "ConversionError", "DocgenError", "Finding", "InputError", "InputProblem",
-    "OutputExistsError", "RuleError", "TemplateError", "build_package", "check", "check_change", "diff",
-    "input_digest", "load", "parse", "render_agreement", "render_change", "render_commitments",
+    "OutputError", "OutputExistsError", "RuleError", "TemplateError", "build_package", "check", "check_change",
+    "diff", "input_digest", "load", "parse", "render_agreement", "render_change", "render_commitments",
     "render_compliance", "render_plan", "render_review", "render_to", "schema", "to_pdf",
 ]
 __version__ = "0.1.0"

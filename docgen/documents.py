@@ -77,7 +77,7 @@ def _agreement(consortium: Consortium, draft: bool, outline: Agreement | None = 
                     "subject": "创新联合体组建协议", "keywords": f"{consortium.industry}；{consortium.sub_track}"},
     )
     return Document("agreement", safe_filename(outline.title) + ".docx", data, f"zh_CN/{template}",
-                    outline.clause_versions)
+                    outline.clause_versions, {a.id: a.variant for a in outline.articles if a.variant})
 
 
 def render_agreement(consortium: Consortium, *, draft: bool = False) -> bytes:
@@ -240,14 +240,22 @@ def render_to(consortium: Consortium, out_dir: Path | str, *, draft: bool = Fals
               review: bool = False) -> Path:
     """Render every document of the consortium into out_dir with a manifest; return the manifest path.
 
-    input_sha256 is recorded in the manifest; it defaults to the digest of the consortium's data (the
-    CLI passes the hash of the input file's bytes). With pdf, each document is also converted to PDF
+    input_sha256 is recorded in the manifest; it defaults to ``input_digest(consortium)``, the hash of
+    the validated model's canonical JSON, which the CLI records too. With pdf, each document is also converted to PDF
     and merged into the filing package (kind package_pdf). Nothing is written when the check fails
     (RuleError), a conversion fails (ConversionError) or a target file exists (OutputExistsError).
     """
     documents = run_documents(consortium, draft=draft, pdf=pdf, review=review)
     digest = input_sha256 or input_digest(consortium)
-    return write_documents(Path(out_dir), documents, digest, overwrite=overwrite)
+    return write_documents(Path(out_dir), documents, digest, overwrite=overwrite,
+                           extra=render_record(consortium, draft=draft, pdf=pdf, review=review))
+
+
+def render_record(consortium: Consortium, *, draft: bool, pdf: bool, review: bool) -> dict[str, object]:
+    """Return what a render run's manifest records besides its documents: the command, its options and
+    the validated input, so that ``docgen verify`` can draft the same run again."""
+    return {"command": "render", "options": {"draft": draft, "pdf": pdf, "review": review},
+            "input": consortium.model_dump(mode="json")}
 
 
 def run_documents(consortium: Consortium, *, draft: bool = False, pdf: bool = False,
@@ -330,5 +338,7 @@ def render_change(old: Consortium, new: Consortium, out_root: Path | str, *, dra
         documents = with_pdfs(documents, new, draft=draft,
                               package_title=f"{new.name}{serial_name(serial)}补充协议材料")
     folder = out_root / f"补充协议{serial_name(serial)}"
-    return write_documents(folder, documents, new_digest,
-                           extra={"base_sha256": old_digest, "serial": serial})
+    run = {"command": "change", "base_sha256": old_digest, "serial": serial, "previous": previous,
+           "options": {"draft": draft, "pdf": pdf, "review": False},
+           "base_input": old.model_dump(mode="json"), "input": new.model_dump(mode="json")}
+    return write_documents(folder, documents, new_digest, extra=run)
