@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from docgen.clauses.library import load_library
 from docgen.drafting.agreement import Agreement, assemble_agreement
@@ -217,10 +217,12 @@ _FILING_ORDER = ("compliance_table", "plan", "agreement", "supplement", "consoli
 
 
 def with_pdfs(documents: list[Document], consortium: Consortium, *, draft: bool = False,
-              package_title: str | None = None) -> list[Document]:
-    """Return documents plus a PDF of each (one LibreOffice start) and the merged filing package.
+              package_title: str | None = None, base: Consortium | None = None) -> list[Document]:
+    """Return documents plus a PDF of each (one LibreOffice start), the merged filing package, and for
+    each signed PDF (and the package) its signing positions (kind signing_positions, .json).
 
-    Raise ConversionError, naming the packages to install, when LibreOffice is missing.
+    base is the original version in a change run: its units sign the supplement too. Raise
+    ConversionError, naming the packages to install, when LibreOffice is missing.
     """
     from docgen.render.pdf import convert, package  # imported here: pypdf and LibreOffice are only for PDFs
 
@@ -232,7 +234,50 @@ def with_pdfs(documents: list[Document], consortium: Consortium, *, draft: bool 
     bundle = package(ordered, title=title, author=consortium.lead.name, subject="创新联合体备案申请材料",
                      keywords=f"{consortium.industry}；{consortium.sub_track}", draft=draft,
                      filename=safe_filename(title) + ".pdf")
-    return [*documents, *pdfs, bundle]
+    return [*documents, *pdfs, bundle, *_signing_documents(ordered, bundle, consortium, base)]
+
+
+# Documents that carry signature blocks, and so signing positions.
+_SIGNED = ("agreement", "supplement", "commitment")
+
+
+def _signing_documents(filed: list[Document], bundle: Document, consortium: Consortium,
+                       base: Consortium | None) -> list[Document]:
+    """Return a signing-positions JSON for each signed PDF and for the package (pages offset per part)."""
+    from docgen.render.pdf import page_count
+    from docgen.render.signing import Signatory, signing_positions
+
+    units = {u.credit_code: u for u in [*(base.units if base else []), *consortium.units]}
+
+    def signatories(document: Document) -> list[Signatory]:
+        if document.kind == "commitment":  # 诚信承诺书/01-单位名称.pdf: the unit whose name the file carries
+            stem = PurePosixPath(document.filename).stem.split("-", 1)[-1]
+            chosen = [u for u in consortium.units if safe_filename(u.name) == stem]
+        elif document.kind == "supplement":
+            chosen = list(units.values())
+        else:
+            chosen = consortium.units
+        return [Signatory(u.name, u.credit_code) for u in chosen]
+
+    out: list[Document] = []
+    parts: list[dict[str, object]] = []
+    start = 0
+    for document in filed:
+        pages = page_count(document)
+        if document.kind in _SIGNED:
+            positions = signing_positions(document.data, document.filename, signatories(document))
+            out.append(_json_document(document, positions.as_dict()))
+            parts.append({"title": PurePosixPath(document.filename).stem,
+                          "riding_seal": {"from_page": start + 1, "to_page": start + pages},
+                          "units": [unit.as_dict(page_offset=start) for unit in positions.units]})
+        start += pages
+    return [*out, _json_document(bundle, {"file": bundle.filename, "pages": start, "parts": parts})]
+
+
+def _json_document(pdf: Document, positions: dict[str, object]) -> Document:
+    """Return the signing positions of pdf as a JSON Document beside it (X.pdf → X.签章位置.json)."""
+    text = json.dumps(positions, ensure_ascii=False, indent=2) + "\n"
+    return Document("signing_positions", pdf.filename.removesuffix(".pdf") + ".签章位置.json", text.encode("utf-8"))
 
 
 def render_to(consortium: Consortium, out_dir: Path | str, *, draft: bool = False,
@@ -336,7 +381,7 @@ def render_change(old: Consortium, new: Consortium, out_root: Path | str, *, dra
     documents = change_documents(old, new, serial=serial, previous=previous, draft=draft)
     if pdf:
         documents = with_pdfs(documents, new, draft=draft,
-                              package_title=f"{new.name}{serial_name(serial)}补充协议材料")
+                              package_title=f"{new.name}{serial_name(serial)}补充协议材料", base=old)
     folder = out_root / f"补充协议{serial_name(serial)}"
     run = {"command": "change", "base_sha256": old_digest, "serial": serial, "previous": previous,
            "options": {"draft": draft, "pdf": pdf, "review": False},

@@ -244,6 +244,11 @@ def package(pdfs: list[Document], *, title: str, author: str, subject: str, keyw
     return Document(PACKAGE_KIND, filename, buffer.getvalue(), "", clauses)
 
 
+def page_count(pdf: Document) -> int:
+    """Return the number of pages of pdf; raise ConversionError if it is not a readable PDF."""
+    return len(_reader(pdf).pages)
+
+
 def _reader(pdf: Document) -> PdfReader:
     """Return a reader over pdf's bytes; raise ConversionError if they are not a readable PDF."""
     try:
