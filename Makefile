@@ -36,7 +36,7 @@ system-deps:
 # Without LibreOffice (not installed, not root) the demo still renders every .docx, without PDFs.
 demo: $(STAMP) system-deps
 	@pdf=$$(command -v soffice >/dev/null 2>&1 && echo --pdf); set -ex; \
-	$(BIN)/docgen render samples/*.yaml -o out --force $$pdf; \
+	$(BIN)/docgen render samples/*.yaml -o out --force --review $$pdf; \
 	rm -rf out/marine-ai-changes; \
 	$(BIN)/docgen change samples/marine-ai-v1.yaml samples/marine-ai-v2.yaml -o out/marine-ai-changes $$pdf; \
 	$(BIN)/docgen change samples/marine-ai-v2.yaml samples/marine-ai-v3.yaml -o out/marine-ai-changes $$pdf; \
