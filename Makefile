@@ -7,10 +7,20 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint templates clean system-deps
 
+# docgen needs Python 3.11+ with venv (Debian/Ubuntu: apt-get install python3-venv). A .venv left broken
+# by an earlier failed install (no working python or pip inside) is removed and built again.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
+	  echo "docgen needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo missing)."; \
+	  echo "Install one (e.g. apt-get install python3.11 python3.11-venv) and run: make PYTHON=python3.11 ..."; \
+	  exit 1; }
+	@if [ -d $(VENV) ] && ! $(BIN)/python -m pip --version >/dev/null 2>&1; then \
+	  echo "Removing the broken $(VENV) left by an earlier failed set-up"; rm -rf $(VENV); fi
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
+	  echo "Could not create $(VENV): install the venv module (Debian/Ubuntu: apt-get install python3-venv)."; \
+	  rm -rf $(VENV); exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test]' || { rm -f $(STAMP); exit 1; }
 	touch $(STAMP)
 
 # PDF output needs LibreOffice, Noto CJK fonts and poppler: installed here when missing and we are root
@@ -26,7 +36,7 @@ system-deps:
 # Without LibreOffice (not installed, not root) the demo still renders every .docx, without PDFs.
 demo: $(STAMP) system-deps
 	@pdf=$$(command -v soffice >/dev/null 2>&1 && echo --pdf); set -ex; \
-	$(BIN)/docgen render samples/*.yaml -o out --force $$pdf; \
+	$(BIN)/docgen render samples/*.yaml -o out --force --review $$pdf; \
 	rm -rf out/marine-ai-changes; \
 	$(BIN)/docgen change samples/marine-ai-v1.yaml samples/marine-ai-v2.yaml -o out/marine-ai-changes $$pdf; \
 	$(BIN)/docgen change samples/marine-ai-v2.yaml samples/marine-ai-v3.yaml -o out/marine-ai-changes $$pdf; \

@@ -66,8 +66,8 @@ def extract(docx: Path) -> list[str]:
 
     lines: list[str] = []
     with zipfile.ZipFile(docx) as z:
-        names = ["word/document.xml"] + sorted(n for n in z.namelist()
-                                               if n.startswith(("word/header", "word/footer")))
+        parts = sorted(n for n in z.namelist() if n.startswith(("word/header", "word/footer")))
+        names = ["word/document.xml", *parts]
         for name in names:
             root = etree.fromstring(z.read(name))
             if name != "word/document.xml":

@@ -230,7 +230,7 @@ def bench_scaling(runs: int) -> Result:
         documents = all_documents(consortium)  # warm-up
         count = len(documents)
         del documents
-        seconds[n] = median_time(lambda: all_documents(consortium), runs)[0]
+        seconds[n] = median_time(lambda c=consortium: all_documents(c), runs)[0]
         gc.collect()
         tracemalloc.start()
         all_documents(consortium)
@@ -351,7 +351,7 @@ def bench_pdf(runs: int) -> Result:
                f"whole package ({len(documents)} documents), one LibreOffice start": documents}
     medians = {}
     for label, batch in batches.items():
-        medians[label], times = median_time(lambda: pdf.convert(batch), runs)
+        medians[label], times = median_time(lambda b=batch: pdf.convert(b), runs)
         result.rows.append((label, f"{medians[label]:.2f} s", f"{min(times):.2f} s"))
     single, whole = medians["one document (the agreement)"], medians[list(batches)[-1]]
     smallest = medians["one document (a commitment, the smallest)"]
@@ -421,7 +421,7 @@ def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
     """Return a Markdown table (which also reads well as plain text)."""
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     def line(cells: tuple[str, ...]) -> str:
-        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False)) + " |"
 
     return [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)]
 

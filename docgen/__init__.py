@@ -19,6 +19,7 @@ from docgen.errors import (
     DocgenError,
     InputError,
     InputProblem,
+    OutputError,
     OutputExistsError,
     RuleError,
     TemplateError,
@@ -40,9 +41,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ChangeSet", "Consortium", "ConversionError", "DocgenError", "Finding", "InputError", "InputProblem",
-    "OutputExistsError", "RuleError", "TemplateError", "build_package", "check", "check_change", "diff",
-    "input_digest", "load", "parse", "render_agreement", "render_change", "render_commitments",
-    "render_plan", "render_to", "schema", "to_pdf",
+    "OutputError", "OutputExistsError", "RuleError", "TemplateError", "build_package", "check", "check_change",
+    "diff", "input_digest", "load", "parse", "render_agreement", "render_change", "render_commitments",
+    "render_compliance", "render_plan", "render_review", "render_to", "schema", "to_pdf",
 ]
 __version__ = "0.1.0"
 
@@ -51,7 +52,8 @@ _LAZY = {
     "ChangeSet": "docgen.rules.change", "check_change": "docgen.rules.change", "diff": "docgen.rules.change",
     "input_digest": "docgen.documents", "render_agreement": "docgen.documents",
     "render_change": "docgen.documents", "render_commitments": "docgen.documents",
-    "render_plan": "docgen.documents", "render_to": "docgen.documents",
+    "render_compliance": "docgen.documents",
+    "render_plan": "docgen.documents", "render_review": "docgen.documents", "render_to": "docgen.documents",
     "load": "docgen.input.loading", "parse": "docgen.input.loading",
     "Consortium": "docgen.input.model",
     "Finding": "docgen.rules.guideline", "check": "docgen.rules.guideline",

@@ -6,7 +6,6 @@ input (every problem listed).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -109,7 +108,10 @@ def _inputs(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("--draft", is_flag=True, help="Render despite rule errors; every page is marked 草稿.")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @click.option("--pdf", is_flag=True, help="Also write PDFs (LibreOffice) and the merged filing package.")
-def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: bool, pdf: bool) -> None:
+@click.option("--review", is_flag=True,
+              help="Also write the reviewer's edition (审阅本): a Word comment on every article, not for signing.")
+def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: bool, pdf: bool,
+                   review: bool) -> None:
     """Render the documents of each input file (or every .yaml/.json in a folder)."""
     files = _inputs(inputs)
     if not files:
@@ -127,30 +129,33 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
             _out.print(f"{file}：")
             _fail(RuleError(findings))
         target = out_dir if len(files) == 1 else out_dir / file.stem
-        jobs.append((file, consortium, findings, target, hashlib.sha256(file.read_bytes()).hexdigest()))
+        jobs.append((file, consortium, findings, target, docgen.input_digest(consortium)))
     try:
         if len(jobs) == 1:
-            file, consortium, findings, target, digest = jobs[0]
+            _file, consortium, findings, target, digest = jobs[0]
             manifest = docgen.render_to(consortium, target, draft=draft, overwrite=force, input_sha256=digest,
-                                        pdf=pdf, findings=findings)
+                                        pdf=pdf, review=review, findings=findings)
             _out.print(f"已生成 {manifest.parent}（清单 {manifest.name}）")
             return
         # Several inputs: render everything in memory and look for existing files in every target
         # before writing any, so a refusal leaves no input half-done.
-        from docgen.documents import run_documents
+        from docgen.documents import render_record, run_documents
         from docgen.output import refuse_existing, write_documents
 
         rendered = []
+        consortium_of = {target: consortium for _file, consortium, _findings, target, _digest in jobs}
         with Progress(console=_err, transient=True) as progress:
             task = progress.add_task("生成文件", total=len(jobs))
-            for file, consortium, findings, target, digest in jobs:
-                rendered.append((target, run_documents(consortium, draft=draft, pdf=pdf, findings=findings), digest))
+            for _file, consortium, findings, target, digest in jobs:
+                rendered.append((target, run_documents(consortium, draft=draft, pdf=pdf, review=review,
+                                                       findings=findings), digest))
                 progress.advance(task)
         if not force:
             for target, documents, _ in rendered:
                 refuse_existing(target, documents)
         for target, documents, digest in rendered:
-            write_documents(target, documents, digest, overwrite=force)
+            write_documents(target, documents, digest, overwrite=force,
+                            extra=render_record(consortium_of[target], draft=draft, pdf=pdf, review=review))
             _out.print(f"已生成 {target}")
     except DocgenError as exc:
         _fail(exc)
@@ -173,13 +178,41 @@ def change_command(old: Path, new: Path, out_dir: Path, draft: bool, pdf: bool) 
     except InputError as exc:
         _fail(exc)
     try:
-        manifest, findings = change_run(before, after, out_dir, draft=draft, pdf=pdf,
-                                        old_sha256=hashlib.sha256(old.read_bytes()).hexdigest(),
-                                        new_sha256=hashlib.sha256(new.read_bytes()).hexdigest())
+        manifest, findings = change_run(before, after, out_dir, draft=draft, pdf=pdf)
     except DocgenError as exc:
         _fail(exc)
     _print_findings([f for f in findings if f.severity == "warning"])
     _out.print(f"已生成 {manifest.parent}（清单 {manifest.name}）")
+
+
+@main.command("verify")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--manifest", "manifest_path", type=click.Path(path_type=Path),
+              help="With a single file: the manifest.json that lists it.")
+def verify_command(target: Path, manifest_path: Path | None) -> None:
+    """Check a run folder (or one file with --manifest) against its manifest.json: every hash, and for
+    an edited .docx the paragraphs changed outside docgen. Exit 1 on any difference."""
+    from docgen.verify import verify_file, verify_folder
+
+    try:
+        if manifest_path is not None:
+            checks = [verify_file(target, manifest_path)]
+        elif target.is_dir():
+            checks = verify_folder(target)
+        else:
+            _err.print(f"{target} 不是文件夹；核验单个文件请用 --manifest 指明其清单。")
+            sys.exit(EXIT_INPUT)
+    except DocgenError as exc:
+        _fail(exc)
+    labels = {"ok": "一致", "changed": "已被修改", "missing": "缺失"}
+    for check in checks:
+        style = "green" if check.status == "ok" else "red"
+        _out.print(f"[{style}]{labels[check.status]}[/{style}]　{check.path}", markup=True, highlight=False)
+        for line in check.edits:
+            _out.print(f"    {line}", markup=False, highlight=False)
+    differing = sum(check.status != "ok" for check in checks)
+    _out.print(f"核验{len(checks)}个文件：{len(checks) - differing}个与清单一致，{differing}个不一致。")
+    sys.exit(EXIT_RULES if differing else 0)
 
 
 @main.command("clauses")

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
-
-from docgen.clauses.library import load_library
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from docgen.clauses.library import load_library
-from docgen.drafting.agreement import Agreement, agreement_version
+from docgen.drafting.agreement import Agreement, AgreementVersion, agreement_version
 from docgen.drafting.commitments import assemble_commitments
 from docgen.drafting.plan import assemble_plan, load_outline
 from docgen.drafting.redline import redline
@@ -29,8 +27,23 @@ from docgen.rules.change import ChangeSet, review_change
 from docgen.rules.guideline import Finding, check, has_errors
 
 __all__ = [
-    "agreement_document", "change_documents", "change_run", "commitment_documents", "input_digest", "plan_document",
-    "render_agreement", "render_change", "render_commitments", "render_plan", "render_to", "run_documents", "with_pdfs",
+    "agreement_document",
+    "change_documents",
+    "change_run",
+    "commitment_documents",
+    "compliance_document",
+    "input_digest",
+    "plan_document",
+    "render_agreement",
+    "render_change",
+    "render_commitments",
+    "render_compliance",
+    "render_plan",
+    "render_review",
+    "render_to",
+    "review_document",
+    "run_documents",
+    "with_pdfs",
 ]
 
 AGREEMENT_TEMPLATE = "formation_agreement.docx"
@@ -40,16 +53,18 @@ CHANGE_TABLE_TEMPLATE = "change_table.docx"
 PLAN_TEMPLATE = "construction_plan.docx"
 PLAN_OUTLINE = "plan_outline.yaml"
 COMMITMENT_TEMPLATE = "integrity_commitment.docx"
+COMPLIANCE_TEMPLATE = "compliance_table.docx"
 
 
-def _require_clean(consortium: Consortium, draft: bool, findings: list[Finding] | None = None) -> None:
-    """Raise RuleError with every finding if check reports errors, unless this is a draft.
+def _require_clean(consortium: Consortium, draft: bool, findings: list[Finding] | None = None) -> list[Finding]:
+    """Return check's findings; raise RuleError with every finding if there are errors, unless draft.
 
     findings, when given, are ``check``'s findings already computed for this consortium.
     """
     findings = check(consortium) if findings is None else findings
     if has_errors(findings) and not draft:
         raise RuleError(findings)
+    return findings
 
 
 def agreement_document(consortium: Consortium, *, draft: bool = False) -> Document:
@@ -66,7 +81,7 @@ def _agreement(consortium: Consortium, outline: Agreement, template: str = AGREE
                     "subject": "创新联合体组建协议", "keywords": f"{consortium.industry}；{consortium.sub_track}"},
     )
     return Document("agreement", safe_filename(outline.title) + ".docx", data, f"zh_CN/{template}",
-                    outline.clause_versions)
+                    outline.clause_versions, {a.id: a.variant for a in outline.articles if a.variant})
 
 
 def render_agreement(consortium: Consortium, *, draft: bool = False) -> bytes:
@@ -129,19 +144,78 @@ def _commitments(consortium: Consortium, draft: bool, base: dict[str, Any] | Non
 def render_commitments(consortium: Consortium, *, draft: bool = False) -> dict[str, bytes]:
     """Return {unit credit code: .docx bytes} of every unit's integrity commitment, lead unit first."""
     codes = [u.credit_code for u in consortium.units]
-    return dict(zip(codes, (d.data for d in commitment_documents(consortium, draft=draft))))
+    return dict(zip(codes, (d.data for d in commitment_documents(consortium, draft=draft)), strict=False))
 
 
-def all_documents(consortium: Consortium, *, draft: bool = False,
+def all_documents(consortium: Consortium, *, draft: bool = False, review: bool = False,
                   findings: list[Finding] | None = None) -> list[Document]:
-    """Return every document a filing needs: agreement, plan, then each unit's commitment.
+    """Return every document a filing needs: agreement, plan, then each unit's commitment; with review,
+    the reviewer's edition of the agreement too (never part of the filing package).
 
     findings, when given, are ``check``'s findings already computed for this consortium.
     """
-    _require_clean(consortium, draft, findings)
+    findings = _require_clean(consortium, draft, findings)
     version = agreement_version(consortium, load_library())
+    extra = [_review(consortium, draft, version)] if review else []
     return [_agreement(consortium, version.agreement(draft=draft)), _plan(consortium, draft, version.base),
-            *_commitments(consortium, draft, version.base)]
+            *_commitments(consortium, draft, version.base), _compliance(consortium, draft, findings, version),
+            *extra]
+
+
+def compliance_document(consortium: Consortium, *, draft: bool = False) -> Document:
+    """Return the compliance self-check table (合规自查表, kind compliance_table) as a Document.
+
+    Unlike the other documents it is drafted whatever ``check`` finds: a failing requirement shows
+    as 不符合 with the finding quoted. draft marks its pages 草稿.
+    """
+    return _compliance(consortium, draft, check(consortium), agreement_version(consortium, load_library()))
+
+
+def _compliance(consortium: Consortium, draft: bool, findings: list[Finding], version: AgreementVersion) -> Document:
+    from docgen.drafting.compliance import assemble_compliance, load_compliance_texts
+
+    library = load_library()
+    outline = load_outline(templates_dir() / PLAN_OUTLINE)
+    headings = assemble_plan(consortium, outline, draft=True, base=version.base).headings
+    table = assemble_compliance(consortium, findings, version.agreement(draft=True),
+                                library, headings, load_compliance_texts(), draft=draft)
+    data = render_docx(templates_dir() / COMPLIANCE_TEMPLATE, {"doc": table},
+                       properties={"title": table.title, "author": consortium.lead.name,
+                                   "subject": "创新联合体合规自查表", "keywords": "青科字〔2025〕5号"})
+    return Document("compliance_table", safe_filename(table.title) + ".docx", data, f"zh_CN/{COMPLIANCE_TEMPLATE}",
+                    {"compliance": load_compliance_texts().version})
+
+
+def render_compliance(consortium: Consortium, *, draft: bool = False) -> bytes:
+    """Return the .docx bytes of the compliance self-check table: one row per requirement of the
+    guideline with its status (符合 / 例外（说明理由）/ 不符合), where it is met and the evidence."""
+    return compliance_document(consortium, draft=draft).data
+
+
+def review_document(consortium: Consortium, *, draft: bool = False) -> Document:
+    """Return the reviewer's edition of the agreement (审阅本, kind agreement_review) as a Document."""
+    _require_clean(consortium, draft)
+    return _review(consortium, draft, agreement_version(consortium, load_library()))
+
+
+def _review(consortium: Consortium, draft: bool, version: AgreementVersion) -> Document:
+    from docgen.drafting.review import assemble_review, load_review_texts
+    from docgen.render.review import annotate  # imported here: python-docx is needed only for this
+
+    library = load_library()
+    outline = version.agreement(draft=draft)
+    signing = _agreement(consortium, outline)
+    data = annotate(signing.data, assemble_review(outline, library, load_review_texts()))
+    return Document("agreement_review", safe_filename(outline.title + "（审阅本）") + ".docx", data,
+                    signing.template, signing.clauses)
+
+
+def render_review(consortium: Consortium, *, draft: bool = False) -> bytes:
+    """Return the .docx bytes of the reviewer's edition: the agreement with a Word comment on every
+    article (clause id and version, the variant chosen and its alternatives, the legal basis), a first
+    page listing every choice that differs from the default, and every page marked not for signing.
+    Raise RuleError on rule errors unless draft."""
+    return review_document(consortium, draft=draft).data
 
 
 def input_digest(consortium: Consortium) -> str:
@@ -150,48 +224,104 @@ def input_digest(consortium: Consortium) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-# The order a filing reads in: the plan first, then the agreement, then each unit's commitment.
-_FILING_ORDER = ("plan", "agreement", "supplement", "consolidated_agreement", "change_table", "redline",
-                 "commitment")
+# The order a filing reads in: the compliance self-check, the plan, the agreement, each unit's commitment.
+_NOT_FILED = ("agreement_review",)
+_FILING_ORDER = ("compliance_table", "plan", "agreement", "supplement", "consolidated_agreement", "change_table",
+                 "redline", "commitment")
 
 
 def with_pdfs(documents: list[Document], consortium: Consortium, *, draft: bool = False,
-              package_title: str | None = None) -> list[Document]:
-    """Return documents plus a PDF of each (one LibreOffice start) and the merged filing package.
+              package_title: str | None = None, base: Consortium | None = None) -> list[Document]:
+    """Return documents plus a PDF of each (one LibreOffice start), the merged filing package, and for
+    each signed PDF (and the package) its signing positions (kind signing_positions, .json).
 
-    Raise ConversionError, naming the packages to install, when LibreOffice is missing.
+    base is the original version in a change run: its units sign the supplement too. Raise
+    ConversionError, naming the packages to install, when LibreOffice is missing.
     """
     from docgen.render.pdf import convert, package  # imported here: pypdf and LibreOffice are only for PDFs
 
     pdfs = convert(documents)
-    ordered = sorted(pdfs, key=lambda d: _FILING_ORDER.index(d.kind) if d.kind in _FILING_ORDER else 99)
+    # the reviewer's edition is converted for reading but is never filed
+    filed = [d for d in pdfs if d.kind not in _NOT_FILED]
+    ordered = sorted(filed, key=lambda d: _FILING_ORDER.index(d.kind) if d.kind in _FILING_ORDER else 99)
     title = package_title or f"{consortium.name}备案材料"
     bundle = package(ordered, title=title, author=consortium.lead.name, subject="创新联合体备案申请材料",
                      keywords=f"{consortium.industry}；{consortium.sub_track}", draft=draft,
                      filename=safe_filename(title) + ".pdf")
-    return [*documents, *pdfs, bundle]
+    return [*documents, *pdfs, bundle, *_signing_documents(ordered, bundle, consortium, base)]
+
+
+# Documents that carry signature blocks, and so signing positions.
+_SIGNED = ("agreement", "supplement", "commitment")
+
+
+def _signing_documents(filed: list[Document], bundle: Document, consortium: Consortium,
+                       base: Consortium | None) -> list[Document]:
+    """Return a signing-positions JSON for each signed PDF and for the package (pages offset per part)."""
+    from docgen.render.pdf import page_count
+    from docgen.render.signing import Signatory, signing_positions
+
+    units = {u.credit_code: u for u in [*(base.units if base else []), *consortium.units]}
+
+    def signatories(document: Document) -> list[Signatory]:
+        if document.kind == "commitment":  # 诚信承诺书/01-单位名称.pdf: the unit whose name the file carries
+            stem = PurePosixPath(document.filename).stem.split("-", 1)[-1]
+            chosen = [u for u in consortium.units if safe_filename(u.name) == stem]
+        elif document.kind == "supplement":
+            chosen = list(units.values())
+        else:
+            chosen = consortium.units
+        return [Signatory(u.name, u.credit_code) for u in chosen]
+
+    out: list[Document] = []
+    parts: list[dict[str, object]] = []
+    start = 0
+    for document in filed:
+        pages = page_count(document)
+        if document.kind in _SIGNED:
+            positions = signing_positions(document.data, document.filename, signatories(document))
+            out.append(_json_document(document, positions.as_dict()))
+            parts.append({"title": PurePosixPath(document.filename).stem,
+                          "riding_seal": {"from_page": start + 1, "to_page": start + pages},
+                          "units": [unit.as_dict(page_offset=start) for unit in positions.units]})
+        start += pages
+    return [*out, _json_document(bundle, {"file": bundle.filename, "pages": start, "parts": parts})]
+
+
+def _json_document(pdf: Document, positions: dict[str, object]) -> Document:
+    """Return the signing positions of pdf as a JSON Document beside it (X.pdf → X.签章位置.json)."""
+    text = json.dumps(positions, ensure_ascii=False, indent=2) + "\n"
+    return Document("signing_positions", pdf.filename.removesuffix(".pdf") + ".签章位置.json", text.encode("utf-8"))
 
 
 def render_to(consortium: Consortium, out_dir: Path | str, *, draft: bool = False,
               overwrite: bool = False, input_sha256: str | None = None, pdf: bool = False,
-              findings: list[Finding] | None = None) -> Path:
+              review: bool = False, findings: list[Finding] | None = None) -> Path:
     """Render every document of the consortium into out_dir with a manifest; return the manifest path.
 
-    input_sha256 is recorded in the manifest; it defaults to the digest of the consortium's data (the
-    CLI passes the hash of the input file's bytes). With pdf, each document is also converted to PDF
+    input_sha256 is recorded in the manifest; it defaults to ``input_digest(consortium)``, the hash of
+    the validated model's canonical JSON, which the CLI records too. With pdf, each document is also converted to PDF
     and merged into the filing package (kind package_pdf). Nothing is written when the check fails
     (RuleError), a conversion fails (ConversionError) or a target file exists (OutputExistsError).
     findings, when given, are ``check``'s findings already computed for this consortium.
     """
-    documents = run_documents(consortium, draft=draft, pdf=pdf, findings=findings)
+    documents = run_documents(consortium, draft=draft, pdf=pdf, review=review, findings=findings)
     digest = input_sha256 or input_digest(consortium)
-    return write_documents(Path(out_dir), documents, digest, overwrite=overwrite)
+    return write_documents(Path(out_dir), documents, digest, overwrite=overwrite,
+                           extra=render_record(consortium, draft=draft, pdf=pdf, review=review))
+
+
+def render_record(consortium: Consortium, *, draft: bool, pdf: bool, review: bool) -> dict[str, object]:
+    """Return what a render run's manifest records besides its documents: the command, its options and
+    the validated input, so that ``docgen verify`` can draft the same run again."""
+    return {"command": "render", "options": {"draft": draft, "pdf": pdf, "review": review},
+            "input": consortium.model_dump(mode="json")}
 
 
 def run_documents(consortium: Consortium, *, draft: bool = False, pdf: bool = False,
-                  findings: list[Finding] | None = None) -> list[Document]:
+                  review: bool = False, findings: list[Finding] | None = None) -> list[Document]:
     """Return the documents ``render_to`` writes: every .docx, and with pdf the PDFs and the package."""
-    documents = all_documents(consortium, draft=draft, findings=findings)
+    documents = all_documents(consortium, draft=draft, review=review, findings=findings)
     return with_pdfs(documents, consortium, draft=draft) if pdf else documents
 
 
@@ -217,7 +347,7 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, pr
     new = cs.new
     library = load_library()
     supplement_library = load_library(clauses_dir() / "supplement")
-    change = prepare_change(cs, library)
+    change = prepare_change(cs, library)  # each version's agreement numbered and rendered once
     supplement = assemble_supplement(change, library, supplement_library, serial=serial, previous=previous,
                                      draft=draft)
     table = assemble_change_table(change, supplement_library, serial=serial, draft=draft)
@@ -279,7 +409,9 @@ def change_run(old: Consortium, new: Consortium, out_root: Path | str, *, draft:
     documents = _change_documents(changeset, findings, serial=serial, previous=previous, draft=draft)
     if pdf:
         documents = with_pdfs(documents, new, draft=draft,
-                              package_title=f"{new.name}{serial_name(serial)}补充协议材料")
+                              package_title=f"{new.name}{serial_name(serial)}补充协议材料", base=old)
     folder = out_root / f"补充协议{serial_name(serial)}"
-    manifest = write_documents(folder, documents, new_digest, extra={"base_sha256": old_digest, "serial": serial})
-    return manifest, findings
+    run = {"command": "change", "base_sha256": old_digest, "serial": serial, "previous": previous,
+           "options": {"draft": draft, "pdf": pdf, "review": False},
+           "base_input": old.model_dump(mode="json"), "input": new.model_dump(mode="json")}
+    return write_documents(folder, documents, new_digest, extra=run), findings

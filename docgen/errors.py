@@ -7,7 +7,8 @@ Hierarchy::
     ├── RuleError                the input loads but breaks guideline rules (carries the findings)
     ├── TemplateError            a clause or template defect (names the clause or template)
     ├── ConversionError          PDF conversion failed
-    └── OutputExistsError        an output file exists and overwriting was not asked for
+    ├── OutputExistsError        an output file exists and overwriting was not asked for
+    └── OutputError              reading or writing an output file failed (``path``, ``reason``)
 
 The CLI maps InputError to exit code 2 and every other DocgenError to exit code 1.
 """
@@ -15,13 +16,14 @@ The CLI maps InputError to exit code 2 and every other DocgenError to exit code 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from docgen.rules.guideline import Finding
 
 __all__ = [
-    "ConversionError", "DocgenError", "InputError", "InputProblem", "OutputExistsError",
+    "ConversionError", "DocgenError", "InputError", "InputProblem", "OutputError", "OutputExistsError",
     "RuleError", "TemplateError",
 ]
 
@@ -87,3 +89,14 @@ class OutputExistsError(DocgenError):
     """An output file already exists and docgen was not asked to overwrite it."""
 
     code = "OUTPUT_EXISTS"
+
+
+class OutputError(DocgenError):
+    """Reading or writing an output file or folder failed; ``path`` names it and ``reason`` says why."""
+
+    code = "OUTPUT_ERROR"
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}：{reason}")

@@ -44,7 +44,7 @@ def rmb_upper(amount: Decimal | int | str) -> str:
         return "零元整"
     import cn2an  # imported here: it costs ~100 ms, a third of `import docgen`
 
-    words = cn2an.an2cn(format(value, "f"), "rmb")
+    words: str = cn2an.an2cn(format(value, "f"), "rmb")
     return words + "整" if words.endswith(("元", "角")) and not words.endswith("整") else words
 
 

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from docgen.errors import OutputExistsError
 
@@ -31,13 +32,18 @@ def safe_filename(name: str) -> str:
 
 @dataclass(frozen=True)
 class Document:
-    """One produced file: its kind (agreement, plan, …), file name, bytes and provenance."""
+    """One produced file: its kind (agreement, plan, …), file name, bytes and provenance.
+
+    clauses maps each clause id (or resource such as plan_outline) to its version; variants maps the
+    ids of clauses with variants to the variant chosen.
+    """
 
     kind: str
     filename: str
     data: bytes
     template: str = ""
     clauses: dict[str, str] = field(default_factory=dict)
+    variants: dict[str, str] = field(default_factory=dict)
 
 
 def sha256(data: bytes) -> str:
@@ -45,22 +51,44 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+MANIFEST_VERSION = 2
+
+
 def manifest(documents: list[Document], input_sha256: str,
              extra: dict[str, object] | None = None) -> dict[str, object]:
-    """Return the manifest of a run: the input's hash and, per document, kind, path, hash, sources.
+    """Return the manifest of a run (version 2, schema in docs/manifest.schema.json).
 
-    extra adds run-level facts (a change run records its base input's hash and its serial number).
+    It records the docgen version, the input's hash (of the validated model's canonical JSON, the same
+    for the CLI and the API), the SHA-256 of every template used, and per document its kind, path,
+    hash, template and each clause's version and chosen variant. extra adds run-level facts (the input
+    itself and the options, so ``docgen verify`` can draft the run again; a change run's base input and
+    serial number).
     """
+    from docgen import __version__
+
+    outline = {"zh_CN/plan_outline.yaml"} if any("plan_outline" in d.clauses for d in documents) else set()
+    templates = sorted({d.template for d in documents if d.template} | outline)
     return {
+        "manifest_version": MANIFEST_VERSION,
+        "docgen_version": __version__,
         "input_sha256": input_sha256,
+        "templates": {name: _template_hash(name) for name in templates},
         **(extra or {}),
         "documents": [
             {"kind": d.kind, "format": Path(d.filename).suffix.lstrip("."), "path": d.filename,
              "sha256": sha256(d.data), "template": d.template,
-             "clauses": dict(sorted(d.clauses.items()))}
+             "clauses": {key: {"version": version, "variant": d.variants.get(key)}
+                         for key, version in sorted(d.clauses.items())}}
             for d in documents
         ],
     }
+
+
+def _template_hash(name: str) -> str:
+    """Return the SHA-256 of a template named as in the manifest (zh_CN/formation_agreement.docx)."""
+    from docgen.resources import templates_dir
+
+    return sha256((templates_dir().parent / name).read_bytes())  # templates_dir() is templates/zh_CN
 
 
 def refuse_existing(out_dir: Path, documents: list[Document]) -> None:
@@ -107,7 +135,7 @@ def write_documents(out_dir: Path, documents: list[Document], input_sha256: str,
     return out_dir / MANIFEST
 
 
-def read_versions(root: Path) -> list[dict[str, object]]:
+def read_versions(root: Path) -> list[dict[str, Any]]:
     """Return the manifests of the change runs already in root (folders holding a supplement), by serial."""
     found = []
     for path in sorted(Path(root).glob(f"*/{MANIFEST}")):
@@ -118,4 +146,4 @@ def read_versions(root: Path) -> list[dict[str, object]]:
         if isinstance(data, dict) and isinstance(data.get("serial"), int) and \
                 any(d.get("kind") == "supplement" for d in data.get("documents", [])):
             found.append({**data, "folder": str(path.parent)})
-    return sorted(found, key=lambda d: int(d["serial"]))  # type: ignore[call-overload]
+    return sorted(found, key=lambda d: int(d["serial"]))

@@ -29,8 +29,8 @@ It writes five templates under ``templates/zh_CN/``:
 Every template is one section (docxtpl renders footnotes once per section), A4 with
 GB/T 9704 margins (the change table: landscape, see ``_setup_page``) and a "— 1 —" footer
 page number, with a 草稿 header mark when ``doc.draft`` is true. Formatting lives in
-named "DG …" styles. Each template reads one context variable, ``doc``. Rendering must use a SandboxedEnvironment with StrictUndefined
-and autoescape on (see docgen/render.py).
+named "DG …" styles. Each template reads one context variable, ``doc``. Rendering must use a
+SandboxedEnvironment with StrictUndefined and autoescape on (see docgen/render.py).
 
 The construction plan's block table carries Jinja inside XML attributes (gridCol widths,
 gridSpan, cell shading, paragraph alignment) and text inside w:tblGrid, so that file is
@@ -69,6 +69,7 @@ CONSTRUCTION_PLAN = HERE / "zh_CN" / "construction_plan.docx"
 INTEGRITY_COMMITMENT = HERE / "zh_CN" / "integrity_commitment.docx"
 SUPPLEMENTARY_AGREEMENT = HERE / "zh_CN" / "supplementary_agreement.docx"
 CHANGE_TABLE = HERE / "zh_CN" / "change_table.docx"
+COMPLIANCE_TABLE = HERE / "zh_CN" / "compliance_table.docx"
 REDLINE_AGREEMENT = HERE / "zh_CN" / "formation_agreement_redline.docx"
 
 FORMATION_AGREEMENT_CONTEXT = """
@@ -153,6 +154,7 @@ SIZE_3 = Pt(16)  # 三号
 SIZE_4 = Pt(14)  # 四号
 SIZE_S4 = Pt(12)  # 小四
 SIZE_5 = Pt(10.5)  # 五号
+ZERO = Pt(0)
 BODY_LINE = Pt(26)  # fixed line pitch for 14pt body text (the agreement)
 GB_LINE = Pt(28.95)  # GB/T 9704 pitch for 16pt text: 22 lines per page (29pt loses line 22)
 
@@ -237,8 +239,8 @@ def _paragraph_style(
     align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.JUSTIFY,
     line_exact: Length | None = BODY_LINE,
     indent_chars: int = 0,
-    space_before: Length = Pt(0),
-    space_after: Length = Pt(0),
+    space_before: Length = ZERO,
+    space_after: Length = ZERO,
     keep_with_next: bool = False,
     page_break_before: bool = False,
     outline_level: int | None = None,
@@ -557,10 +559,10 @@ def _table(doc: DocumentObject, widths_mm: list[float], rows: int, *,
         # schema order: … tblW, jc, tblCellSpacing, tblInd, tblBorders, shd, tblLayout …
         anchor = tblPr.find(qn("w:jc"))
         (anchor if anchor is not None else tblW).addnext(tbl_borders)
-    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths_mm):
+    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths_mm, strict=False):
         col.set(qn("w:w"), str(Mm(width).twips))
     for row in table.rows:
-        for cell, width in zip(row.cells, widths_mm):
+        for cell, width in zip(row.cells, widths_mm, strict=False):
             cell.width = Mm(width)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             cell.paragraphs[0].style = doc.styles["DG Table"]
@@ -575,7 +577,7 @@ def _table(doc: DocumentObject, widths_mm: list[float], rows: int, *,
 def _fill_row(doc: DocumentObject, row, texts: list[str], styles: list[str],
               bold: bool = False) -> None:
     """Write one run per cell with the given paragraph styles."""
-    for cell, text, style in zip(row.cells, texts, styles):
+    for cell, text, style in zip(row.cells, texts, styles, strict=False):
         paragraph = cell.paragraphs[0]
         paragraph.style = doc.styles[style]
         if text:
@@ -877,6 +879,25 @@ def build_change_table() -> bytes:
 
 
 # =========================================================================================
+# the compliance self-check table (合规自查表)
+# =========================================================================================
+def build_compliance_table() -> bytes:
+    """Return the bytes of the compliance-table template (A4 landscape, the change table's styles)."""
+    doc = _new_document("合规自查表模板", _change_table_styles, landscape=True)
+    _p(doc, "{{ doc.title }}", "DG Title", space_after=Pt(6))
+    _p(doc, "{{ doc.subtitle }}", "DG Subtitle")
+    _p(doc, "{{ doc.intro }}", "DG Body")
+    rest = LANDSCAPE_TEXT_WIDTH_MM - 12 - 26 - 30  # after 序号, 指引条款 and 状态
+    widths = [12, 26, rest * 0.30, 30, rest * 0.30, rest * 0.40]
+    _loop_table(doc, widths, ["序号", "指引条款", "要求", "状态", "落实文件及条款", "证据"], "doc.rows",
+                ["{{ r.number }}", "{{ r.clause }}", "{{ r.requirement }}", "{{ r.status }}", "{{ r.where }}",
+                 "{{ r.evidence }}"], [C, C, T, C, T, T])
+    _p(doc, "{{ doc.note }}", "DG Body", space_before=Pt(6))
+    _end_paragraph(doc)
+    return _save(doc)
+
+
+# =========================================================================================
 # the construction plan
 # =========================================================================================
 def _plan_cover(doc: DocumentObject) -> None:
@@ -1007,6 +1028,7 @@ TEMPLATES: dict[Path, Callable[[], bytes]] = {
     INTEGRITY_COMMITMENT: build_integrity_commitment,
     SUPPLEMENTARY_AGREEMENT: build_supplementary_agreement,
     CHANGE_TABLE: build_change_table,
+    COMPLIANCE_TABLE: build_compliance_table,
     REDLINE_AGREEMENT: build_redline_agreement,
 }
 

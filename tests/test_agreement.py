@@ -98,7 +98,7 @@ def test_cross_references_name_the_right_article(path: Path) -> None:
     checked = 0
     for clause in applicable:
         called: list[str] = []
-        recording = dict(full, ref=lambda target: called.append(target) or full["ref"](target))
+        recording = dict(full, ref=lambda target, called=called: called.append(target) or full["ref"](target))
         render_clause(clause, select_variant(clause, full), recording)
         for target in called:  # the references this article actually prints
             assert any(p.startswith(f"{numbers[target]}　{titles[target]}") for p in paragraphs)

@@ -76,12 +76,14 @@ def test_render_writes_agreement_and_manifest_then_refuses_to_overwrite(tmp_path
     result = run("render", str(BASE_SAMPLE), "-o", str(out))
     assert result.returncode == 0, result.stderr
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    import hashlib
 
-    assert manifest["input_sha256"] == hashlib.sha256(BASE_SAMPLE.read_bytes()).hexdigest()
+    # one input hash for the CLI and the API: the validated model's canonical JSON
+    assert manifest["input_sha256"] == docgen.input_digest(docgen.load(BASE_SAMPLE))
+    assert docgen.parse(manifest["input"]) == docgen.load(BASE_SAMPLE)
     kinds = [d["kind"] for d in manifest["documents"]]
-    assert kinds[:2] == ["agreement", "plan"] and set(kinds[2:]) == {"commitment"}
-    assert len(kinds) == 2 + len(docgen.load(BASE_SAMPLE).units)
+    assert kinds[:2] == ["agreement", "plan"] and set(kinds[2:-1]) == {"commitment"}
+    assert kinds[-1] == "compliance_table"
+    assert len(kinds) == 3 + len(docgen.load(BASE_SAMPLE).units)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     again = run("render", str(BASE_SAMPLE), "-o", str(out))
     assert again.returncode == 1 and "--force" in again.stderr

@@ -14,13 +14,20 @@ from docgen.output import Document, write_documents
 
 
 def test_write_documents_and_manifest(tmp_path: Path) -> None:
-    docs = [Document("agreement", "a.docx", b"one", "t.docx", {"x.y": "1.0"}), Document("plan", "b.docx", b"two")]
+    docs = [Document("agreement", "a.docx", b"one", "zh_CN/formation_agreement.docx", {"x.y": "1.0", "x.z": "2.0"},
+                     {"x.z": "joint"}),
+            Document("plan", "b.docx", b"two")]
     manifest_path = write_documents(tmp_path / "out", docs, "abc")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     assert manifest["input_sha256"] == "abc"
     assert [d["path"] for d in manifest["documents"]] == ["a.docx", "b.docx"]
     assert manifest["documents"][0]["sha256"] == hashlib.sha256(b"one").hexdigest()
-    assert manifest["documents"][0]["clauses"] == {"x.y": "1.0"}
+    assert manifest["documents"][0]["clauses"] == {"x.y": {"version": "1.0", "variant": None},
+                                                   "x.z": {"version": "2.0", "variant": "joint"}}
+    assert manifest["manifest_version"] == 2 and manifest["docgen_version"] == docgen.__version__
+    template = Path(docgen.__file__).parent.parent / "templates" / "zh_CN" / "formation_agreement.docx"
+    assert manifest["templates"] == {
+        "zh_CN/formation_agreement.docx": hashlib.sha256(template.read_bytes()).hexdigest()}
     assert (tmp_path / "out" / "b.docx").read_bytes() == b"two"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging folder left behind
 
@@ -30,7 +37,7 @@ def test_existing_output_is_never_overwritten_silently(tmp_path: Path) -> None:
     out.mkdir()
     (out / "b.docx").write_bytes(b"keep")
     docs = [Document("agreement", "a.docx", b"one"), Document("plan", "b.docx", b"two")]
-    with pytest.raises(docgen.OutputExistsError, match="b.docx"):
+    with pytest.raises(docgen.OutputExistsError, match=r"b\.docx"):
         write_documents(out, docs, "abc")
     assert sorted(p.name for p in out.iterdir()) == ["b.docx"]  # nothing half-written
     assert (out / "b.docx").read_bytes() == b"keep"
@@ -46,5 +53,6 @@ def test_render_to_writes_the_agreement_and_its_manifest(tmp_path: Path) -> None
     data = (tmp_path / "run" / entry["path"]).read_bytes()
     assert entry["sha256"] == hashlib.sha256(data).hexdigest()
     assert entry["template"] == "zh_CN/formation_agreement.docx"
-    assert len(entry["clauses"]) >= 40 and all(v for v in entry["clauses"].values())
+    assert len(entry["clauses"]) >= 40 and all(v["version"] for v in entry["clauses"].values())
+    assert entry["clauses"]["ip.patent"]["variant"] == consortium.ip.patent_right
     assert manifest["input_sha256"] == docgen.input_digest(consortium)

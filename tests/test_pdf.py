@@ -173,7 +173,7 @@ def test_plan_pdf_has_its_section_headings(base: Consortium, pdfs: list[Document
 def test_commitment_pdfs_name_their_unit(base: Consortium, pdfs: list[Document]) -> None:
     commitments = [p for p in pdfs if p.kind == "commitment"]
     assert len(commitments) == len(base.units)
-    for unit, commitment in zip(base.units, commitments):
+    for unit, commitment in zip(base.units, commitments, strict=False):
         assert compact(unit.name) in "".join(pages_text(commitment.data))
 
 
@@ -196,7 +196,7 @@ def test_same_base_name_in_two_folders_does_not_collide(
 
 def test_convert_refuses_other_files_and_returns_nothing_for_nothing() -> None:
     assert pdf.convert([]) == []
-    with pytest.raises(ConversionError, match="a.pdf"):
+    with pytest.raises(ConversionError, match=r"a\.pdf"):
         pdf.convert([Document("x", "a.pdf", b"%PDF-1.7")])
 
 
@@ -304,7 +304,8 @@ def test_package_has_one_bookmark_per_document_on_its_first_page(
     reader = PdfReader(io.BytesIO(packages[False].data))
     top = [item for item in reader.outline if not isinstance(item, list)]  # nested lists: a part's own bookmarks
     expected = ([d.filename.removesuffix(".pdf") for d in pdfs[:2]]
-                + [f"诚信承诺书（{unit.name}）" for unit in base.units])
+                + [f"诚信承诺书（{unit.name}）" for unit in base.units]
+                + [f"{base.name}合规自查表"])
     assert [item.title for item in top] == expected == [pdf.document_title(p) for p in pdfs]
     starts = [0]
     for part in pdfs[:-1]:
@@ -342,7 +343,7 @@ def test_watermark_file_is_text_in_an_embedded_cjk_font() -> None:
 def test_package_rejects_nothing_and_unreadable_pdfs() -> None:
     with pytest.raises(ValueError):
         pdf.package([], **PACKAGE_INFO)
-    with pytest.raises(ConversionError, match="坏文件.pdf"):
+    with pytest.raises(ConversionError, match=r"坏文件\.pdf"):
         pdf.package([Document("pdf", "坏文件.pdf", b"not a pdf")], **PACKAGE_INFO)
 
 
@@ -368,7 +369,7 @@ def test_to_pdf_refuses_to_overwrite_an_existing_pdf(tmp_path: Path, monkeypatch
     existing = tmp_path / "协议.pdf"
     existing.write_bytes(b"keep me")
     monkeypatch.setattr(pdf, "convert", lambda *a, **k: pytest.fail("must not convert"))
-    with pytest.raises(OutputExistsError, match="协议.pdf"):
+    with pytest.raises(OutputExistsError, match=r"协议\.pdf"):
         pdf.to_pdf([source])
     assert existing.read_bytes() == b"keep me"
 
@@ -451,5 +452,5 @@ def test_render_to_with_pdf_writes_pdfs_and_the_package_in_filing_order(base: Co
     (bundle,) = [d for d in entries if d["kind"] == "package_pdf"]
     reader = PdfReader(tmp_path / "run" / bundle["path"])
     titles = [item.title for item in reader.outline if not isinstance(item, list)]
-    assert titles[0].endswith("建设方案") and titles[1].endswith("组建协议")
-    assert all(t.startswith("诚信承诺书") for t in titles[2:]) and len(titles) == 2 + len(base.units)
+    assert titles[0].endswith("合规自查表") and titles[1].endswith("建设方案") and titles[2].endswith("组建协议")
+    assert all(t.startswith("诚信承诺书") for t in titles[3:]) and len(titles) == 3 + len(base.units)

@@ -118,12 +118,12 @@ def test_schedule_shades_each_task_period(path: Path) -> None:
     periods = quarters(consortium.term_start, consortium.term_end)
     body = table._tbl.findall(qn("w:tr"))[2:]  # after the year row and the quarter row
     assert len(body) == len(consortium.tasks)
-    for task, row in zip(consortium.tasks, body):
+    for task, row in zip(consortium.tasks, body, strict=False):
         cells = row.findall(qn("w:tc"))
         label = "".join(t.text or "" for t in cells[0].iter(qn("w:t")))
         assert label.startswith(task.id)
         fills = [c.find(qn("w:tcPr")).find(qn("w:shd")).get(qn("w:fill")) for c in cells[1:]]
-        shaded = [p for p, fill in zip(periods, fills) if fill == "2F5597"]
+        shaded = [p for p, fill in zip(periods, fills, strict=False) if fill == "2F5597"]
         assert shaded == quarters(task.start, task.end)
 
 

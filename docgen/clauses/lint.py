@@ -8,6 +8,7 @@ meets it.
 
 from __future__ import annotations
 
+import itertools
 import typing
 from pathlib import Path
 from typing import Any
@@ -113,7 +114,7 @@ def lint_library(library: Library, samples: Path | None = None) -> list[str]:
     allowed = set(document_context(consortia[0][1], texts)) | {"ref"} if consortia else set()
     env = environment()
     for clause in library.clauses:
-        for key, text in _texts(clause):
+        for _variant, text in _texts(clause):
             undeclared = meta.find_undeclared_variables(env.parse(text)) - allowed
             if allowed and undeclared:
                 problems.append(f"{clause.id}：使用了未提供的变量 {'、'.join(sorted(undeclared))}")
@@ -167,7 +168,7 @@ def _change_pairs(folder: Path) -> list[tuple[str, Path, Path]]:
     pairs = []
     for name, by_number in sorted(versions.items()):
         numbers = sorted(by_number)
-        pairs += [(f"{name}-v{a}→v{b}", by_number[a], by_number[b]) for a, b in zip(numbers, numbers[1:])]
+        pairs += [(f"{name}-v{a}→v{b}", by_number[a], by_number[b]) for a, b in itertools.pairwise(numbers)]
     return pairs
 
 

@@ -293,12 +293,12 @@ def half_width_punctuation(text: str) -> list[str]:
 
 __all__ += [
     "annex_tables",
-    "render_article",
     "assemble_articles",
     "document_context",
     "half_width_punctuation",
     "number_articles",
     "party_rows",
+    "render_article",
     "render_clause",
     "select_variant",
     "text_context",

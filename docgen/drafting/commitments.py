@@ -37,7 +37,7 @@ def assemble_commitments(c: Consortium, texts: DocumentTexts, *, draft: bool = F
     for party in parties(c):
         context = {**base, "unit": party.unit, "role": party.role}
 
-        def render(field: str) -> tuple[str, ...]:
+        def render(field: str, context: dict[str, Any] = context) -> tuple[str, ...]:
             text = render_text(getattr(texts, field), f"commitment.{field}.txt", context)
             return tuple(number_items(text))
 

@@ -215,7 +215,7 @@ def _kpis_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
 
 def _tasks_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     short = {u.credit_code: u.display_name for u in c.units}
-    rows = []
+    rows: list[tuple[Cell, ...]] = []
     total = Decimal(0)
     for t in ctx["tasks"]:
         total += t["budget_total"]
@@ -237,7 +237,7 @@ def _matrix(c: Consortium, columns: list[Any], key: Callable[[Any], Any], title:
     for unit in c.units:
         values = [sum((f.amount for f in c.funding if f.unit == unit.credit_code and key(f) == col), Decimal(0))
                   for col in columns]
-        column_totals = [a + b for a, b in zip(column_totals, values)]
+        column_totals = [a + b for a, b in zip(column_totals, values, strict=False)]
         rows.append((Cell(unit.name), *(_num(v) for v in values), _num(sum(values, Decimal(0)))))
     rows.append((Cell("合计", align="center"), *(_num(v) for v in column_totals),
                  _num(sum(column_totals, Decimal(0)))))
@@ -310,8 +310,9 @@ def _organisation_chart(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     width = max(len(teams), len(middle), 1)
     top = (Cell(f"牵头单位：{c.lead.name}", fill=HEADER_FILLS[0], align="center", span=width),)
     second = tuple(Cell(text, fill=HEADER_FILLS[1], align="center", span=span)
-                   for text, span in zip(middle, _spread(width, len(middle))))
-    third = tuple(Cell(text, align="center", span=span) for text, span in zip(teams, _spread(width, len(teams))))
+                   for text, span in zip(middle, _spread(width, len(middle)), strict=False))
+    third = tuple(Cell(text, align="center", span=span)
+                  for text, span in zip(teams, _spread(width, len(teams)), strict=False))
     table = Table(_widths(*([1] * width)), (Cell("创新联合体组织架构", align="center", span=width),),
                   (top, second, third) if second else (top, third))
     return "组织架构图", "", table

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from html import escape as _html_escape
 
@@ -67,7 +67,7 @@ _SHORT_EQUAL = 2
 Opcode = tuple[str, int, int, int, int]
 
 
-def _coalesce(opcodes: list[Opcode]) -> list[Opcode]:
+def _coalesce(opcodes: Sequence[Opcode]) -> list[Opcode]:
     """Return opcodes with short equal stretches between changes merged into one replacement."""
     out: list[Opcode] = []
     for index, (op, i1, i2, j1, j2) in enumerate(opcodes):

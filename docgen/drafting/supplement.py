@@ -1,9 +1,10 @@
 """Assemble the supplementary agreement (补充协议) and the 修订对照表 from a ChangeSet.
 
-The original agreement is re-assembled from the old data to learn its article numbers as signed; the
-new data is assembled with references pointing at those same numbers, so an amended article is quoted
-exactly as it will read in the original's numbering ("原协议第六条修改为：……"). Articles are matched by
-clause id, never by number.
+``prepare_change`` takes the two agreement versions (``AgreementVersion``, each numbered and rendered once)
+and compares them article by article, matched by clause id, never by number. An amended article is quoted
+with its references in the original's numbering ("原协议第六条修改为：……"): only the articles whose text
+calls ``ref`` are rendered again for that. The supplement, the change table, the consolidated text and
+the redline all read the same ``ChangeDraft``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from docgen.drafting.agreement import (
 )
 from docgen.errors import TemplateError
 from docgen.formatting import cn_date, cn_number, join_cn
-from docgen.input.model import Consortium, Unit
+from docgen.input.model import Unit
 from docgen.render.docx import render_text
 from docgen.rules.change import ChangeSet
 

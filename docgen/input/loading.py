@@ -59,7 +59,7 @@ _MESSAGES: dict[str, str] = {
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
+class _Loader(_SafeLoader):  # type: ignore[misc]
     """A safe loader that leaves dates as text, so pydantic reports a bad date against its field."""
 
 
@@ -295,7 +295,7 @@ def _walk(loc: Loc) -> list[tuple[Any, str | None]]:
 def _label_path(loc: Loc) -> str:
     """Return the Chinese label path, e.g. "成员单位第3项.统一社会信用代码"."""
     out = ""
-    for part, (_, title) in zip(loc, _walk(loc)):
+    for part, (_, title) in zip(loc, _walk(loc), strict=False):
         if isinstance(part, int):
             out += f"第{part + 1}项"
         else:

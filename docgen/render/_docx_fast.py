@@ -285,12 +285,12 @@ def _prepare(path: str, env: Environment) -> _Prepared:
 
 # --- rendering --------------------------------------------------------------------------------------
 
-class _Renderer(DocxTemplate):
+class _Renderer(DocxTemplate):  # type: ignore[misc]  # docxtpl ships no types
     """A DocxTemplate holding only the per-render state docxtpl's fix-ups use; nothing is loaded."""
 
     def __init__(self, path: str) -> None:
         super().__init__(path)
-        self.pic_map = {}
+        self.pic_map: dict[str, Any] = {}
         self.current_rendering_part = None
         self.docx_ids_index = 1000  # as render_init sets it; fix_docpr_ids counts up from here
 
@@ -302,7 +302,8 @@ class _Renderer(DocxTemplate):
         """
         if _LISTING_CHARACTERS.search(xml) is None:
             return xml
-        return super().resolve_listing(xml)
+        listed: str = super().resolve_listing(xml)
+        return listed
 
     def fix_tables(self, xml: str) -> Any:
         """Return docxtpl's fix_tables(xml): the parsed body, grid columns fitted to the rendered rows.
@@ -315,7 +316,7 @@ class _Renderer(DocxTemplate):
         """
         tree = etree.fromstring(xml, parser=etree.XMLParser(recover=True))
         w = tree.nsmap.get("w")
-        if w is None or not all(_table_fits(table, "{%s}" % w) for table in tree.iter("{%s}tbl" % w)):
+        if w is None or not all(_table_fits(table, f"{{{w}}}") for table in tree.iter(f"{{{w}}}tbl")):
             return super().fix_tables(xml)
         return tree
 
@@ -326,7 +327,7 @@ class _Renderer(DocxTemplate):
 
 
 _LISTING_CHARACTERS = re.compile("[\t\a\n\f]")
-_DOCPR = "{%s}docPr" % nsmap["wp"]
+_DOCPR = "{{{}}}docPr".format(nsmap["wp"])
 
 
 def _table_fits(table: Any, w: str) -> bool:
@@ -356,7 +357,10 @@ def _render_part(tpl: _Renderer, part: _Part, context: Mapping[str, Any], jinja:
     docxtpl passes the python-docx part too, which only pictures (InlineImage, never here) use.
     """
     xml = tpl.render_xml_part(part.source, None, context, jinja)
-    return XmlPart.load(part.partname, part.content_type, xml.encode(part.encoding), None).blob
+    # python-docx only reaches the package for relationships, which headers and footers load later
+    blob: bytes = XmlPart.load(part.partname, part.content_type, xml.encode(part.encoding),
+                               None).blob  # type: ignore[arg-type]
+    return blob
 
 
 def render(template: Path, context: Mapping[str, Any], env: Environment,
@@ -383,7 +387,8 @@ def render(template: Path, context: Mapping[str, Any], env: Environment,
 
     # Core properties: DocxTemplate.render_properties, then docgen's own values.
     core = prepared.core
-    core_part = CorePropertiesPart.load(core.partname, core.content_type, prepared.core_xml, None)
+    core_part = CorePropertiesPart.load(core.partname, core.content_type, prepared.core_xml,
+                                        None)  # type: ignore[arg-type]
     tpl.docx = types.SimpleNamespace(core_properties=core_part.core_properties)
     tpl.render_properties(context, jinja)
     for key, value in properties.items():
@@ -437,7 +442,7 @@ def _document_xml(prepared: _Prepared, body: Any) -> bytes:
     return serialize_part_xml(document)
 
 
-_BODY = "{%s}body" % nsmap["w"]
+_BODY = "{{{}}}body".format(nsmap["w"])
 
 
 # --- the zip ----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ silently: a missing LibreOffice, a timeout or a missing PDF raises ConversionErr
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -112,7 +113,7 @@ def convert(documents: list[Document], *, timeout: float = 300) -> list[Document
         stderr = _run_soffice(executable, job, timeout)
         pdfs = _collect(job, documents, stderr)
     return [Document(d.kind, _pdf_name(d.filename), data, d.template, dict(d.clauses))
-            for d, data in zip(documents, pdfs)]
+            for d, data in zip(documents, pdfs, strict=False)]
 
 
 def _pdf_name(filename: str) -> str:
@@ -130,7 +131,7 @@ def _prepare(tmp: Path, documents: list[Document]) -> _Job:
                inputs=[tmp / "in" / f"{i:03d}.docx" for i in range(1, len(documents) + 1)])
     job.inputs[0].parent.mkdir()
     job.outdir.mkdir()
-    for path, document in zip(job.inputs, documents):
+    for path, document in zip(job.inputs, documents, strict=False):
         path.write_bytes(document.data)
     return job
 
@@ -178,10 +179,8 @@ def _run_soffice(executable: str, job: _Job, timeout: float) -> str:
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
     """Kill process and everything in its process group, then reap it."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.communicate()
 
 
@@ -245,6 +244,11 @@ def package(pdfs: list[Document], *, title: str, author: str, subject: str, keyw
     return Document(PACKAGE_KIND, filename, buffer.getvalue(), "", clauses)
 
 
+def page_count(pdf: Document) -> int:
+    """Return the number of pages of pdf; raise ConversionError if it is not a readable PDF."""
+    return len(_reader(pdf).pages)
+
+
 def _reader(pdf: Document) -> PdfReader:
     """Return a reader over pdf's bytes; raise ConversionError if they are not a readable PDF."""
     try:
@@ -274,6 +278,8 @@ def _own_resources(page: PageObject) -> None:
     if "/Resources" not in page:
         return
     shared = page["/Resources"].get_object()
+    if not isinstance(shared, DictionaryObject):
+        return
     page[NameObject("/Resources")] = DictionaryObject({
         key: DictionaryObject(value.get_object()) if isinstance(value.get_object(), DictionaryObject) else value
         for key, value in shared.items()
@@ -308,7 +314,7 @@ def to_pdf(paths: list[Path], *, overwrite: bool = False, timeout: float = 300) 
     if missing:
         raise ConversionError("找不到要转换的文件：" + "、".join(missing))
     pdfs = convert([Document("docx", p.name, p.read_bytes()) for p in paths], timeout=timeout)
-    for target, pdf in zip(targets, pdfs):
+    for target, pdf in zip(targets, pdfs, strict=False):
         _write_atomically(target, pdf.data)
     return targets
 

@@ -1,0 +1,181 @@
+"""Assemble the compliance self-check table (合规自查表): one row per requirement of the guideline.
+
+Each row states a requirement of 《青岛市创新联合体组建工作指引》, its status for this consortium
+(符合 / 例外（说明理由）/ 不符合), where the filing meets it (agreement articles by their printed
+numbers, plan sections, other documents) and the evidence drawn from the input. Statuses come from
+the same findings ``check`` reports, so the table never says something ``check`` does not; a finding
+whose code no requirement lists gets a row of its own. The requirements and wording live in
+``clauses/compliance/requirements.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from docgen.clauses.library import Library
+from docgen.drafting.agreement import Agreement
+from docgen.errors import TemplateError
+from docgen.input.loading import read_yaml
+from docgen.input.model import Consortium
+from docgen.render.docx import render_text
+from docgen.resources import clauses_dir
+from docgen.rules.guideline import WAIVABLE, Finding
+
+__all__ = ["ComplianceRow", "ComplianceTable", "ComplianceTexts", "assemble_compliance", "load_compliance_texts"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Requirement(_Record):
+    """One requirement of the guideline and where docgen meets and checks it."""
+
+    id: str = Field(pattern=r"^[a-z_]+$")
+    clause: str = Field(min_length=1)
+    requirement: str = Field(min_length=1)
+    codes: tuple[str, ...] = ()
+    agreement: tuple[str, ...] = ()
+    plan: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
+    evidence: str = Field(min_length=1)
+
+
+class Statuses(_Record):
+    ok: str = Field(min_length=1)
+    waived: str = Field(min_length=1)
+    failed: str = Field(min_length=1)
+    warning: str = Field(min_length=1)
+
+
+class ComplianceTexts(_Record):
+    """The contents of clauses/compliance/requirements.yaml."""
+
+    document: str = Field(pattern="^compliance$")
+    version: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    subtitle: str = Field(min_length=1)
+    intro: str = Field(min_length=1)
+    note: str = Field(min_length=1)
+    status: Statuses
+    unmapped: str = Field(min_length=1)
+    requirements: tuple[Requirement, ...] = Field(min_length=1)
+
+    @property
+    def codes(self) -> set[str]:
+        """Return every rule code some requirement lists."""
+        return {code for r in self.requirements for code in r.codes}
+
+
+@lru_cache(maxsize=4)
+def load_compliance_texts(path: Path | None = None) -> ComplianceTexts:
+    """Return the requirement list; raise TemplateError naming the file when it is invalid."""
+    path = path or clauses_dir() / "compliance" / "requirements.yaml"
+    try:
+        return ComplianceTexts.model_validate(read_yaml(path.read_text(encoding="utf-8")))
+    except (OSError, ValidationError, ValueError) as exc:
+        raise TemplateError(f"合规自查表要求清单 {path} 无法读取或不完整：{exc}") from exc
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    """One row: number, guideline clause, requirement, status, where it is met, evidence."""
+
+    number: int
+    clause: str
+    requirement: str
+    status: str
+    where: str
+    evidence: str
+    met: bool  # False when the status is 不符合
+
+
+@dataclass(frozen=True)
+class ComplianceTable:
+    title: str
+    subtitle: str
+    intro: str
+    note: str
+    rows: tuple[ComplianceRow, ...]
+    draft: bool
+
+
+def assemble_compliance(c: Consortium, findings: list[Finding], agreement: Agreement, library: Library,
+                        plan_headings: list[str], texts: ComplianceTexts, *, draft: bool = False
+                        ) -> ComplianceTable:
+    """Return the compliance table of c from its findings, agreement outline and plan headings."""
+    variants = {a.id: a.variant for a in agreement.articles}
+
+    def choice(clause_id: str) -> str:
+        key = variants.get(clause_id)
+        return library.get(clause_id).variant(key).label if key else ""
+
+    context = {"c": c, "choice": choice}
+    waived_reasons = {e.code: e.reason for e in c.exceptions if e.code in WAIVABLE}
+    rows: list[ComplianceRow] = []
+    for requirement in texts.requirements:
+        own = [f for f in findings if f.code in requirement.codes]
+        evidence = render_text(requirement.evidence, f"compliance.{requirement.id}.txt", context).strip()
+        status, notes = _status(own, waived_reasons, texts.status)
+        where = _where(requirement, agreement, plan_headings)
+        rows.append(ComplianceRow(len(rows) + 1, f"指引{requirement.clause}", requirement.requirement, status,
+                                  where, "；".join([evidence, *notes]).strip("；"), status != texts.status.failed))
+    known = texts.codes
+    for finding in findings:  # a rule no requirement lists still gets its row
+        if finding.code not in known:
+            status, notes = _status([finding], waived_reasons, texts.status)
+            rows.append(ComplianceRow(len(rows) + 1, finding.source, texts.unmapped, status, "",
+                                      "；".join(notes), status != texts.status.failed))
+    title = render_text(texts.title, "compliance.title.txt", context).strip()
+    return ComplianceTable(title=title, subtitle=texts.subtitle, intro=texts.intro.strip(), note=texts.note.strip(),
+                           rows=tuple(rows), draft=draft)
+
+
+def _status(findings: list[Finding], waived_reasons: dict[str, str], labels: Statuses) -> tuple[str, list[str]]:
+    """Return the status of a requirement from its findings, and the finding messages to quote."""
+    if any(f.severity == "error" for f in findings):
+        return labels.failed, [f.message for f in findings if f.severity == "error"]
+    waived = [f for f in findings if f.code in waived_reasons]
+    if waived:
+        return f"{labels.waived}", [f.message for f in waived]
+    if findings:
+        return labels.warning, [f.message for f in findings]
+    return labels.ok, []
+
+
+def _where(requirement: Requirement, agreement: Agreement, plan_headings: list[str]) -> str:
+    """Return where the filing meets a requirement: agreement articles, plan sections, documents."""
+    parts = []
+    articles = [a.number for a in agreement.articles if a.id in requirement.agreement]
+    if articles:
+        parts.append("组建协议" + "、".join(articles))
+    sections = [heading for title, heading in _plan_sections(plan_headings) if title in requirement.plan]
+    if sections:
+        parts.append("建设方案" + "".join(sections))  # quoted items stand side by side, no 顿号
+    parts.extend(requirement.documents)
+    return "；".join(parts)
+
+
+_TOP = re.compile(r"^[一二三四五六七八九十]+、")
+_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\.|（\d+）)")
+
+
+def _plan_sections(headings: list[str]) -> list[tuple[str, str]]:
+    """Return (title without its number, the heading as a reader finds it) for each plan heading.
+
+    A sub-heading is named with its chapter, e.g. “三、组织架构及运行机制”之“（一）组织架构”.
+    """
+    out, chapter = [], ""
+    for heading in headings:
+        title = _NUMBER.sub("", heading)
+        if _TOP.match(heading):
+            chapter = heading
+            out.append((title, f"“{heading}”"))
+        else:
+            out.append((title, f"“{chapter}”之“{heading}”" if chapter else f"“{heading}”"))
+    return out
