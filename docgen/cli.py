@@ -21,6 +21,7 @@ import docgen
 from docgen.errors import (
     EXIT_FINDINGS,
     EXIT_INPUT,
+    EXIT_OUTPUT,
     DocgenError,
     InputError,
     OutputError,
@@ -253,7 +254,7 @@ def serve_command(host: str, port: int, workers: int) -> None:
         import docgen.service.app  # noqa: F401  (fails early when the service extra is missing)
     except ImportError as exc:
         _err.print(f"docgen serve 需要 service 组件（{exc.name} 未安装）：pip install 'docgen[service]'")
-        sys.exit(EXIT_INPUT)
+        sys.exit(EXIT_OUTPUT)  # like a missing LibreOffice: a component to install
     uvicorn.run("docgen.service.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="info", access_log=False)
 

@@ -36,8 +36,9 @@ _STATUS: tuple[tuple[type[DocgenError], int, str], ...] = (
 )
 
 
-class Problem(Exception):
-    """An error response: status, a short Chinese title, a detail, and extension members."""
+class Problem(DocgenError):
+    """An error response: status, a short Chinese title, a detail, and extension members. Raised inside
+    the service only; the application answers it as problem+json."""
 
     def __init__(self, status: int, title: str, detail: str, *, code: str, headers: dict[str, str] | None = None,
                  **extensions: Any) -> None:
@@ -45,7 +46,7 @@ class Problem(Exception):
         self.status = status
         self.title = title
         self.detail = detail
-        self.code = code
+        self.code = code  # per instance: BUSY, TIMEOUT, a docgen error's code …
         self.headers = headers or {}
         self.extensions = extensions
 

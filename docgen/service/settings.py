@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from docgen.errors import ArgumentError
+
 __all__ = ["Settings"]
 
 
@@ -15,9 +17,9 @@ def _number(name: str, default: float) -> float:
     try:
         number = float(value)
     except ValueError:
-        raise ValueError(f"环境变量 {name} 应为数字，当前为“{value}”") from None
+        raise ArgumentError(f"环境变量 {name} 应为数字，当前为“{value}”") from None
     if number < 0:
-        raise ValueError(f"环境变量 {name} 不能为负数，当前为“{value}”")
+        raise ArgumentError(f"环境变量 {name} 不能为负数，当前为“{value}”")
     return number
 
 
