@@ -163,7 +163,7 @@ def output_errors(path: Path) -> Iterator[None]:
         yield
     except OSError as exc:
         where = Path(exc.filename) if exc.filename else path
-        raise OutputError(where, exc.strerror or str(exc)) from None
+        raise OutputError.from_os(where, exc) from None
 
 
 def _make_folder(folder: Path) -> None:
@@ -220,14 +220,14 @@ def _no_symlink(root: Path, path: Path) -> None:
             raise OutputError(current, "是符号链接；docgen 不会跟随输出文件夹中的符号链接写入")
 
 
-def _check_names(names: list[str]) -> None:
-    """Raise ValueError if a file name repeats or would leave its folder."""
+def _check_names(folder: Path, names: list[str]) -> None:
+    """Raise OutputError if a file name repeats or would leave folder."""
     if len(set(names)) != len(names):
-        raise ValueError(f"文件名重复：{names}")
+        raise OutputError(folder, "文件名重复：" + "、".join(sorted({n for n in names if names.count(n) > 1})))
     for name in names:
         path = PurePosixPath(name)
         if path.is_absolute() or ".." in path.parts or not path.parts or name.startswith(STAGING_PREFIX):
-            raise ValueError(f"文件名不能离开输出文件夹：{name}")
+            raise OutputError(folder / name, "文件名不能离开输出文件夹")
 
 
 def _listed(manifest_path: Path) -> list[str]:
@@ -253,8 +253,8 @@ def commit(root: Path, sub: str, contents: list[tuple[str, bytes]], *, overwrite
     set or, once the next run in root has recovered it, the new one.
     """
     names = [name for name, _ in contents]
-    _check_names(names)
     target = root / sub if sub else root
+    _check_names(target, names)
     with output_errors(target):
         _no_symlink(root, target)
         for name in names:
@@ -311,21 +311,32 @@ def write_documents(out_dir: Path, documents: list[Document], input_sha256: str,
     through ``commit``: all or nothing, and with overwrite the previous run's other files removed.
     """
     contents = contents_of(documents, input_sha256, extra)
-    _check_names([name for name, _ in contents])
+    _check_names(Path(out_dir), [name for name, _ in contents])
     with locked_root(Path(out_dir)) as root:
         commit(root, "", contents, overwrite=overwrite)
     return Path(out_dir) / MANIFEST
 
 
 def read_versions(root: Path) -> list[dict[str, Any]]:
-    """Return the manifests of the change runs already in root (folders holding a supplement), by serial."""
+    """Return the manifests of the change runs already in root (folders holding a supplement), by serial.
+
+    A folder whose manifest is another kind of run is passed over; a manifest that cannot be read, or
+    names a supplement without a serial number, raises OutputError (the next serial number would be
+    unsure).
+    """
     found = []
     for path in sorted(Path(root).glob(f"*/{MANIFEST}")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue  # not one of ours
-        if isinstance(data, dict) and isinstance(data.get("serial"), int) and \
-                any(d.get("kind") == "supplement" for d in data.get("documents", [])):
-            found.append({**data, "folder": str(path.parent)})
+        except OSError as exc:
+            raise OutputError.from_os(path, exc, "清单无法读取，无法确定补充协议的编号") from exc
+        except ValueError as exc:
+            raise OutputError(path, f"清单不是有效的JSON（{exc}），无法确定补充协议的编号") from exc
+        documents = data.get("documents") if isinstance(data, dict) else None
+        if not isinstance(documents, list) or not any(isinstance(d, dict) and d.get("kind") == "supplement"
+                                                      for d in documents):
+            continue  # another kind of run (render): not a change version
+        if not isinstance(data.get("serial"), int) or isinstance(data["serial"], bool):
+            raise OutputError(path, "补充协议的清单缺少编号（serial），无法确定下一号补充协议的编号")
+        found.append({**data, "folder": str(path.parent)})
     return sorted(found, key=lambda d: int(d["serial"]))
