@@ -225,3 +225,12 @@ def test_changed_body_font_prints_in_that_font(tmp_path: Path, base: Consortium,
     folder = edited_copy(tmp_path, documents.COMMITMENT_TEMPLATE, body_style_font_edit())
     monkeypatch.setattr(documents, "templates_dir", lambda: folder)
     assert "SansCJK" in fonts(documents.commitment_documents(base)).replace(" ", "")
+
+
+def test_bad_widths_name_the_tag() -> None:
+    from docgen.errors import TemplateError
+    from docgen.render.docx import fit_widths
+
+    for bad in ([], [1, 0], [1, -2], ["3"]):
+        with pytest.raises(TemplateError, match="colwidths"):
+            fit_widths(bad, 8845)

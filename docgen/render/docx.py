@@ -65,11 +65,9 @@ def environment() -> SandboxedEnvironment:
 
 def fit_widths(widths: Any, total: int) -> list[int]:
     """Return widths (positive numbers) scaled to integers that sum to total; the first column takes the rest."""
-    import jinja2
-
     values = list(widths)
     if not values or any(isinstance(v, bool) or not isinstance(v, int | float) or v <= 0 for v in values):
-        raise jinja2.TemplateRuntimeError(f"colwidths 需要一组正数列宽，得到 {values!r}")
+        raise TemplateError(f"模板表格的 colwidths 需要一组正数列宽，得到 {values!r}")
     whole = sum(values)
     scaled = [int(total * v // whole) for v in values]
     scaled[0] += total - sum(scaled)
