@@ -398,8 +398,8 @@ class Departure(_Model):
     surviving: list[SurvivingDuty] = Field(
         default_factory=_default_surviving,
         title="退出后继续有效的义务",
-        description="confidentiality 保密；licences_granted 已授予的许可；breach_liability 退出前违约的责任；"
-                    "ip_cooperation 配合办理成果权属和专利事务；audit_cooperation 配合项目审计、验收")
+        description="confidentiality：保密义务；licences_granted：已授予的许可；breach_liability：退出前违约的责任；"
+                    "ip_cooperation：配合办理成果权属和专利事务；audit_cooperation：配合项目审计和验收")
 
 
 class DataLicence(_Model):
