@@ -57,7 +57,8 @@ def test_schema_command_prints_json_schema() -> None:
     result = run("schema")
     assert result.returncode == 0
     schema = json.loads(result.stdout)
-    assert schema["title"] == "Consortium" and schema["properties"]["lead"]["title"] == "牵头单位"
+    assert schema["title"] == "创新联合体" and schema["properties"]["lead"]["title"] == "牵头单位"
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
 def test_init_writes_a_starter_that_passes_check_and_never_overwrites(tmp_path: Path) -> None:
