@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from docgen.errors import FormatError
 
 __all__ = [
     "FILTERS", "cn_count", "cn_date", "cn_number", "join_cn", "money", "ordinal", "percent", "rmb_upper", "yuan",
@@ -13,11 +15,22 @@ __all__ = [
 _CENT = Decimal("0.01")
 
 
+def _cents(value: Decimal | int | str) -> Decimal:
+    """Return value as a Decimal rounded half-up to two places; raise FormatError if it is not a number."""
+    try:
+        number = Decimal(str(value))
+        if number.is_finite():
+            return number.quantize(_CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        pass
+    raise FormatError(f"不是有效的数额：{value!r}")
+
+
 def _to_cents(amount: Decimal | int | str) -> Decimal:
     """Return amount rounded half-up to two places (cn2an truncates instead of rounding)."""
-    value = Decimal(str(amount)).quantize(_CENT, rounding=ROUND_HALF_UP)
+    value = _cents(amount)
     if value < 0:
-        raise ValueError(f"金额不能为负数：{amount}")
+        raise FormatError(f"金额不能为负数：{amount}")
     return value
 
 
@@ -39,7 +52,7 @@ def _integer_words(digits: str, numerals: str, units: tuple[str, ...]) -> str:
     digits = digits.lstrip("0") or "0"
     length = len(digits)
     if length > len(units):
-        raise ValueError(f"数字过大，最多{len(units)}位：{digits}")
+        raise FormatError(f"数字过大，最多{len(units)}位：{digits}")
     out: list[str] = []
     for i, digit in enumerate(digits):
         place = length - i - 1
@@ -106,7 +119,7 @@ def cn_date(value: dt.date) -> str:
 def cn_number(number: int) -> str:
     """Return the lowercase Chinese numeral: 3 → 三, 21 → 二十一, 101 → 一百零一."""
     if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-        raise ValueError(f"cn_number 需要非负整数，得到：{number!r}")
+        raise FormatError(f"cn_number 需要非负整数，得到：{number!r}")
     words = _integer_words(str(number), _LOWER, _LOWER_UNITS)
     return words[1:] if words.startswith("一十") else words  # 十二, not 一十二
 
@@ -123,7 +136,7 @@ def ordinal(number: int) -> str:
 
 def percent(value: Decimal | int | str) -> str:
     """Return 12.5% for 12.50 and 100% for 100.00."""
-    number = Decimal(str(value)).quantize(_CENT, rounding=ROUND_HALF_UP).normalize()
+    number = _cents(value).normalize()
     return f"{number:f}%"
 
 
