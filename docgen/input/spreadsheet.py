@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from docgen.errors import InputError, InputProblem
+from docgen.errors import ArgumentError, InputError, InputProblem
 from docgen.input.model import Consortium, FundingLine, Task, Unit
 
 __all__ = ["SHEETS", "read_workbook", "workbook_problems", "write_workbook"]
@@ -229,7 +229,7 @@ def _records(ws: Any, sheet: Sheet, problems: list[InputProblem]) -> list[tuple[
             raw = row[index] if index is not None and index < len(row) else None
             try:
                 value = _cell(raw, column)
-            except ValueError as exc:  # reported with the field's path once the record's place is known
+            except ArgumentError as exc:  # reported with the field's path once the record's place is known
                 record.setdefault("_cell_errors", []).append((column.path, str(exc)))
                 continue
             if value is not None:
@@ -239,7 +239,7 @@ def _records(ws: Any, sheet: Sheet, problems: list[InputProblem]) -> list[tuple[
 
 
 def _cell(raw: Any, column: Column) -> Any:
-    """Return the input value of one cell (None for an empty cell); raise ValueError for a bad one."""
+    """Return the input value of one cell (None for an empty cell); raise ArgumentError for a bad one."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if column.kind == "date":
@@ -250,14 +250,14 @@ def _cell(raw: Any, column: Column) -> Any:
         return str(raw).strip()
     if column.kind == "money":
         if isinstance(raw, bool):
-            raise ValueError("应为数字金额")
+            raise ArgumentError("应为数字金额")
         if isinstance(raw, (int, float)):
             return format(Decimal(str(raw)).normalize(), "f")
         text = str(raw).strip().replace(",", "").replace("，", "")
         try:
             Decimal(text)
         except InvalidOperation:
-            raise ValueError(f"应为数字金额（单位为元，不带单位），当前为“{raw}”") from None
+            raise ArgumentError(f"应为数字金额（单位为元，不带单位），当前为“{raw}”") from None
         return text
     if column.kind == "int":
         if isinstance(raw, float) and raw.is_integer():
@@ -266,7 +266,7 @@ def _cell(raw: Any, column: Column) -> Any:
             return raw
         text = str(raw).strip()
         if not re.fullmatch(r"-?[0-9]+", text):
-            raise ValueError(f"应为整数，当前为“{raw}”")
+            raise ArgumentError(f"应为整数，当前为“{raw}”")
         return int(text)
     if column.kind == "list":
         return [part.strip() for part in re.split(r"[；;\n]", str(raw)) if part.strip()]
