@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import typing
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from docgen.errors import InputError, InputProblem
 from docgen.input.model import Consortium
 
-__all__ = ["load", "parse", "read_yaml"]
+__all__ = ["field_label", "load", "parse", "read_yaml"]
 
 Loc = tuple[str | int, ...]
 
@@ -301,6 +302,15 @@ def _label_path(loc: Loc) -> str:
         else:
             out += ("." if out else "") + (title or str(part))
     return out or "输入"
+
+
+def field_label(path: str) -> str:
+    """Return the Chinese label of an English field path: "amendment.departures[0].unit" →
+    "本次变更说明.成员退出第1项.退出单位"."""
+    loc: list[str | int] = []
+    for name, index in re.findall(r"([A-Za-z_]+)|\[(\d+)\]", path):
+        loc.append(int(index) if index else name)
+    return _label_path(tuple(loc))
 
 
 def _field_description(loc: Loc) -> str | None:
