@@ -300,7 +300,7 @@ class LeavingUnit:
     name: str
     kind: str
     reason: str
-    effective_date: dt.date
+    effective_date: dt.date | None  # None: when the supplement takes effect
     handover: list[str]
 
 
