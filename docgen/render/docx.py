@@ -42,13 +42,16 @@ def _autoescape(template_name: str | None) -> bool:
 
 @lru_cache(maxsize=1)
 def environment() -> SandboxedEnvironment:
-    """Return the process-wide sandboxed, strict Jinja environment with docgen's filters."""
+    """Return the process-wide sandboxed, strict Jinja environment with docgen's filters.
+
+    Its compiled templates persist between processes (docgen.render.compiled).
+    """
     import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
 
     from docgen.formatting import FILTERS
+    from docgen.render.compiled import CachingEnvironment
 
-    env = SandboxedEnvironment(
+    env = CachingEnvironment(
         undefined=jinja2.StrictUndefined,
         autoescape=_autoescape,
         keep_trailing_newline=False,
@@ -56,6 +59,7 @@ def environment() -> SandboxedEnvironment:
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
+    env.attach_store()
     return env
 
 
