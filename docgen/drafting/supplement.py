@@ -14,6 +14,7 @@ from typing import Any
 
 from docgen.clauses.engine import Article, render_articles, render_clause, uses_ref, with_ref
 from docgen.clauses.library import DocumentTexts, Library
+from docgen.drafting.change_terms import change_terms
 from docgen.drafting.agreement import (
     AgreementVersion,
     Annex,
@@ -317,11 +318,14 @@ def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) ->
         "other_fields": cs.other_fields,
         "copies_total": len(change.parties) * cs.new.copies_per_party + cs.new.copies_for_filing,
         "old_ref": old_ref,
+        **change_terms(cs, change.designation).names(),
         "annexes": [],  # filled by assemble_supplement once the revised annexes are known
+        "revised_annex": {},
+        "original_annex": {},
     }
 
 
-_REVISABLE = ("members", "tasks", "funding")
+_REVISABLE = ("members", "tasks", "funding", "background_ip")
 
 
 def revised_annexes(change: ChangeDraft, agreement_texts: DocumentTexts,
@@ -363,6 +367,10 @@ def assemble_supplement(change: ChangeDraft, library: Library, supplement_librar
         {"original": original, "revised": annex_citation(i, texts.annexes[annex.key])}
         for i, (original, annex, _) in enumerate(annexes, start=1)
     ]
+    context["revised_annex"] = {annex.key: "本补充协议" + annex_citation(i, texts.annexes[annex.key])
+                                for i, (_, annex, _) in enumerate(annexes, start=1)}
+    agreement_names = _texts(library, "agreement", "协议文字").annexes
+    context["original_annex"] = {key: annex_citation(i, name) for i, (key, name) in enumerate(agreement_names.items(), 1)}
     context["amended"] = list(change.amended)
     articles, numbers = render_articles(supplement_library, context)
     full = with_ref(supplement_library, context, numbers)
