@@ -218,7 +218,7 @@ def render_articles(library: Library, context: Mapping[str, Any], *, ref: Ref | 
     full = with_ref(library, context, numbers)
     if ref is not None:
         full["ref"] = ref
-    articles = []
+    articles: list[Article] = []
     for cl in clauses:
         for item_context in instances(cl, full):
             articles.append(render_article(cl, article_number(len(articles) + 1), item_context,

@@ -187,7 +187,7 @@ def change_terms(cs: ChangeSet, designation: Callable[[Unit], str]) -> ChangeTer
         after = {s.unit: s.percent for s in cs.new.benefit.shares}
         order = list(dict.fromkeys([*after, *before]))
         shares = tuple(ShareTerms(party(code), before.get(code), after.get(code)) for code in order
-                       if code in units)
+                       if code in units and before.get(code) != after.get(code))
     replacement = None
     if amendment.lead_replacement is not None and amendment.lead_replacement.successor in units:
         r = amendment.lead_replacement

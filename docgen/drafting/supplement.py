@@ -14,7 +14,6 @@ from typing import Any
 
 from docgen.clauses.engine import Article, render_articles, render_clause, uses_ref, with_ref
 from docgen.clauses.library import DocumentTexts, Library
-from docgen.drafting.change_terms import change_terms
 from docgen.drafting.agreement import (
     AgreementVersion,
     Annex,
@@ -26,11 +25,12 @@ from docgen.drafting.agreement import (
     number_items,
     party_rows,
 )
+from docgen.drafting.change_terms import change_terms
 from docgen.errors import InputError, InputProblem, TemplateError
 from docgen.formatting import cn_date, cn_number, join_cn
 from docgen.input.model import Unit
 from docgen.render.docx import render_text
-from docgen.rules.change import ChangeSet
+from docgen.rules.change import ChangeSet, contribution_changed
 
 __all__ = ["AmendedArticle", "ChangeDraft", "ChangeTable", "Supplement", "amended_articles",
            "assemble_change_table", "assemble_supplement", "prepare_change", "serial_name", "supplement_context"]
@@ -162,8 +162,13 @@ def _supplement_parties(cs: ChangeSet) -> tuple[Party, ...]:
     new_units = {u.credit_code: u for u in cs.new.units}
     leaving = {u.credit_code for u in cs.left}
     out = []
+    replaced = cs.old.lead.credit_code != cs.new.lead.credit_code
     for index, unit in enumerate(cs.old.units):
         role = "牵头单位" if index == 0 else ("退出成员单位" if unit.credit_code in leaving else "成员单位")
+        if replaced and index == 0:
+            role = "原牵头单位"
+        elif replaced and unit.credit_code == cs.new.lead.credit_code:
+            role = "接任牵头单位"
         out.append(Party(designation(index), role, new_units.get(unit.credit_code, unit)))
     for offset, unit in enumerate(cs.joined, start=len(cs.old.units)):
         out.append(Party(designation(offset), "新加入成员单位", unit))
@@ -202,8 +207,9 @@ def _task_label(task: Any) -> str:
 
 
 _INFO_FIELDS = ("name", "address", "legal_representative", "contact")
-_CONTRIBUTION_FIELDS = {"role": "分工定位", "resources": "承诺投入资源", "background_ip": "背景知识产权",
-                        "kind": "单位类型", "chain_position": "产业链位置"}
+# a unit's committed resources are stated, before and after, by the supplement's contributions article
+_CONTRIBUTION_FIELDS = {"role": "分工定位", "background_ip": "背景知识产权", "kind": "单位类型",
+                        "chain_position": "产业链位置"}
 
 
 def _unit_change(old: Unit, new: Unit, designation: str) -> str:
@@ -226,6 +232,8 @@ def _unit_change(old: Unit, new: Unit, designation: str) -> str:
 def _summary(cs: ChangeSet) -> list[str]:
     """Return the list of changes the supplement's first article states."""
     items = []
+    if cs.old.lead.credit_code != cs.new.lead.credit_code:
+        items.append(f"由{cs.new.lead.name}接替{cs.old.lead.name}担任牵头单位")
     if cs.joined:
         items.append(f"新增{join_cn(u.name for u in cs.joined)}为联合体成员单位")
     if cs.left:
@@ -233,10 +241,13 @@ def _summary(cs: ChangeSet) -> list[str]:
     info = [u.old.name for u in cs.updated_units if any(getattr(u.old, f) != getattr(u.new, f) for f in _INFO_FIELDS)]
     if info:
         items.append(f"变更{join_cn(info)}的单位信息")
-    contributions = [u.old.name for u in cs.updated_units
-                     if any(getattr(u.old, f) != getattr(u.new, f) for f in _CONTRIBUTION_FIELDS)]
+    roles = [u.old.name for u in cs.updated_units
+             if any(getattr(u.old, f) != getattr(u.new, f) for f in _CONTRIBUTION_FIELDS)]
+    if roles:
+        items.append(f"调整{join_cn(roles)}的分工定位或者背景知识产权")
+    contributions = [u.name for u in contribution_changed(cs)]
     if contributions:
-        items.append(f"调整{join_cn(contributions)}的分工定位或者承诺投入资源")
+        items.append(f"调整{join_cn(contributions)}的承诺投入")
     if cs.tasks_added or cs.tasks_removed or cs.tasks_reassigned or cs.tasks_changed:
         items.append("调整攻关任务及其分工")
     if cs.head_changed:
@@ -294,9 +305,9 @@ def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) ->
     updated = [{"name": u.old.name, "change": _unit_change(u.old, u.new, change.designation(u.old))}
                for u in cs.updated_units
                if (u.old.name, u.old.address, u.old.legal_representative, u.old.contact, u.old.role,
-                   u.old.kind, u.old.chain_position, u.old.resources, u.old.background_ip)
+                   u.old.kind, u.old.chain_position, u.old.background_ip)
                != (u.new.name, u.new.address, u.new.legal_representative, u.new.contact, u.new.role,
-                   u.new.kind, u.new.chain_position, u.new.resources, u.new.background_ip)]
+                   u.new.kind, u.new.chain_position, u.new.background_ip)]
     return {
         **change.new.base,
         "old": cs.old,
@@ -370,7 +381,8 @@ def assemble_supplement(change: ChangeDraft, library: Library, supplement_librar
     context["revised_annex"] = {annex.key: "本补充协议" + annex_citation(i, texts.annexes[annex.key])
                                 for i, (_, annex, _) in enumerate(annexes, start=1)}
     agreement_names = _texts(library, "agreement", "协议文字").annexes
-    context["original_annex"] = {key: annex_citation(i, name) for i, (key, name) in enumerate(agreement_names.items(), 1)}
+    context["original_annex"] = {key: annex_citation(i, name)
+                                 for i, (key, name) in enumerate(agreement_names.items(), start=1)}
     context["amended"] = list(change.amended)
     articles, numbers = render_articles(supplement_library, context)
     full = with_ref(supplement_library, context, numbers)
