@@ -167,7 +167,8 @@ def test_exit_terms_follow_the_brief(sample_text: str) -> None:
 def test_accession_terms_and_data_licence(sample_text: str) -> None:
     accession = article(sample_text, "新成员加入")
     assert "同意接受原协议的全部约定" in accession
-    assert "卫星海洋遥感数据产品库（2015年以来）使用授权（各方认可的折价金额为人民币贰佰伍拾万元整（¥2,500,000.00））" in accession
+    assert ("卫星海洋遥感数据产品库（2015年以来）使用授权（各方认可的折价金额为人民币贰佰伍拾万元整"
+            "（¥2,500,000.00））") in accession
     assert "ZL202010746158.9" in accession and "附件4《背景知识产权清单（变更后）》" in accession
     assert "研发人员0人" not in sample_text
     prior = article(sample_text, "加入前成果的使用")
