@@ -40,19 +40,21 @@ def _connect(pipe: str, deadline: float) -> Any:
             time.sleep(0.1)
 
 
-def _convert(desktop: Any, inputs: list[str], outdir: str) -> None:
+def _convert(desktop: Any, inputs: list[str], outdir: str) -> str | None:
+    """Export each input to OUTDIR/<stem>.pdf; return an error message, or None when all were written."""
     load = (_property("Hidden", True), _property("ReadOnly", True), _property("UpdateDocMode", 0))
     store = (_property("FilterName", "writer_pdf_Export"), _property("Overwrite", True))
     for name in inputs:
         source = Path(name)
         document = desktop.loadComponentFromURL(source.resolve().as_uri(), "_blank", 0, load)
         if document is None:
-            raise RuntimeError(f"cannot load {source.name}")
+            return f"LibreOffice cannot load {source.name}"
         try:
             target = Path(outdir).resolve() / (source.stem + ".pdf")
             document.storeToURL(target.as_uri(), store)
         finally:
             document.close(True)
+    return None
 
 
 def main() -> int:
@@ -61,8 +63,8 @@ def main() -> int:
     for line in sys.stdin:
         try:
             request = json.loads(line)
-            _convert(desktop, list(request["inputs"]), str(request["outdir"]))
-            reply: dict[str, Any] = {"ok": True}
+            error = _convert(desktop, list(request["inputs"]), str(request["outdir"]))
+            reply: dict[str, Any] = {"error": error} if error else {"ok": True}
         except Exception as exc:
             reply = {"error": f"{type(exc).__name__}: {exc}"}
         print(json.dumps(reply, ensure_ascii=False), flush=True)
