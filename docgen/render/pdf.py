@@ -210,7 +210,7 @@ def _signals_raise() -> Iterator[None]:
         return
 
     def leave(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
+        sys.exit(128 + signum)  # leave as the signal would, through every finally clause
 
     previous = {signum: signal.signal(signum, leave) for signum in (signal.SIGTERM, signal.SIGHUP)}
     try:
