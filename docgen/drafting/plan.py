@@ -299,7 +299,8 @@ def quarters(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
 
 
 def _schedule_chart(c: Consortium, ctx: dict[str, Any]) -> TableResult:
-    periods = quarters(c.term_start, c.term_end)
+    # a reversed term (an error check reports; drafted only with --draft) still gets its first quarter
+    periods = quarters(c.term_start, c.term_end) or quarters(c.term_start, c.term_start)
     years = sorted({y for y, _ in periods})
     caption, note, words = _words("plan.charts.schedule")
     header = (*(Cell(w, align="center") for w in words),
