@@ -106,7 +106,8 @@ def test_documents_take_their_phrases_from_the_file(monkeypatch: pytest.MonkeyPa
     def edit(data: dict[str, Any]) -> None:
         data["plan"]["tables"]["members"]["caption"] = "成员单位一览"
         data["parties"]["lead_designation"] = "甲方（牵头）"
-        data["supplement"]["summary"][0]["text"] = "吸收{{ cs.joined | map(attribute='name') | join_cn }}为成员单位"
+        joined = next(e for e in data["supplement"]["summary"] if e["when"] == "cs.joined")
+        joined["text"] = "吸收{{ cs.joined | map(attribute='name') | join_cn }}为成员单位"
 
     edited = _edited(edit)
     monkeypatch.setattr(phrases_module, "phrases", lambda path=None: edited)

@@ -33,11 +33,12 @@ from docgen.drafting.agreement import (
     number_items,
     party_rows,
 )
+from docgen.drafting.change_terms import ChangeTerms, change_terms
 from docgen.errors import InputError, InputProblem, TemplateError
 from docgen.formatting import cn_date
 from docgen.input.model import Amendment, Consortium, Task, Unit
 from docgen.render.docx import render_expression, render_text
-from docgen.rules.change import ChangeSet, Reassignment
+from docgen.rules.change import ChangeSet, Reassignment, contribution_changed
 
 __all__ = ["AmendedArticle", "AnnexRevision", "ChangeDraft", "ChangeRow", "ChangeTable", "JoiningUnit", "LeavingUnit",
            "Supplement", "SupplementContext", "UpdatedUnit", "amended_articles", "assemble_change_table",
@@ -182,9 +183,14 @@ def _supplement_parties(cs: ChangeSet) -> tuple[Party, ...]:
     leaving = {u.credit_code for u in cs.left}
     roles = phrase_map("parties")
     out = []
+    replaced = cs.old.lead.credit_code != cs.new.lead.credit_code
     for index, unit in enumerate(cs.old.units):
         role = (roles["lead_role"] if index == 0
                 else roles["leaving_role"] if unit.credit_code in leaving else roles["member_role"])
+        if replaced and index == 0:
+            role = roles["former_lead_role"]
+        elif replaced and unit.credit_code == cs.new.lead.credit_code:
+            role = roles["successor_lead_role"]
         out.append(Party(designation(index), role, new_units.get(unit.credit_code, unit)))
     for offset, unit in enumerate(cs.joined, start=len(cs.old.units)):
         out.append(Party(designation(offset), roles["joining_role"], unit))
@@ -223,7 +229,8 @@ def _task_label(task: Any) -> str:
 
 
 _INFO_FIELDS = ("name", "address", "legal_representative", "contact")
-_CONTRIBUTION_FIELDS = ("role", "resources", "background_ip", "kind", "chain_position")
+# a unit's committed resources are stated, before and after, by the supplement's contributions article
+_CONTRIBUTION_FIELDS = ("role", "background_ip", "kind", "chain_position")
 
 
 def _unit_change(old: Unit, new: Unit, designation: str) -> str:
@@ -241,10 +248,12 @@ def _summary(cs: ChangeSet) -> list[str]:
     """Return the list of changes the supplement's first article states (phrases: supplement.summary)."""
     names = {
         "cs": cs, "c": cs.new,
+        "lead_replaced": cs.old.lead.credit_code != cs.new.lead.credit_code,
         "info_changed": [u.old.name for u in cs.updated_units
                          if any(getattr(u.old, f) != getattr(u.new, f) for f in _INFO_FIELDS)],
-        "contribution_changed": [u.old.name for u in cs.updated_units
-                                 if any(getattr(u.old, f) != getattr(u.new, f) for f in _CONTRIBUTION_FIELDS)],
+        "roles_changed": [u.old.name for u in cs.updated_units
+                          if any(getattr(u.old, f) != getattr(u.new, f) for f in _CONTRIBUTION_FIELDS)],
+        "commitments_changed": [u.name for u in contribution_changed(cs)],
     }
     return [render_phrase(entry["text"], f"supplement.summary.{index}", names)
             for index, entry in enumerate(phrase_entries("supplement.summary"))
@@ -329,15 +338,18 @@ class SupplementContext:
     other_fields: tuple[str, ...]
     copies_total: int
     old_ref: Callable[[str], str]
+    terms: ChangeTerms                                             # the agreed terms (change_terms.py)
     annexes: list[AnnexRevision] = field(default_factory=list)  # set by assemble_supplement
+    revised_annex: dict[str, str] = field(default_factory=dict)  # key → 本补充协议附件N《…（变更后）》
+    original_annex: dict[str, str] = field(default_factory=dict)  # key → 附件N《…》 in the original
     amended: list[AmendedArticle] | None = None                   # set by assemble_supplement
 
     def names(self) -> dict[str, Any]:
-        """Return the names the texts may use: the base context's, then the change's."""
-        own = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "base"}
+        """Return the names the texts may use: the base context's, then the change's and its terms'."""
+        own = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("base", "terms")}
         if self.amended is None:
             del own["amended"]
-        return {**self.base.names(), **own}
+        return {**self.base.names(), **own, **self.terms.names()}
 
 
 def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) -> SupplementContext:
@@ -373,9 +385,9 @@ def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) ->
     updated = [UpdatedUnit(u.old.name, _unit_change(u.old, u.new, change.designation(u.old)))
                for u in cs.updated_units
                if (u.old.name, u.old.address, u.old.legal_representative, u.old.contact, u.old.role,
-                   u.old.kind, u.old.chain_position, u.old.resources, u.old.background_ip)
+                   u.old.kind, u.old.chain_position, u.old.background_ip)
                != (u.new.name, u.new.address, u.new.legal_representative, u.new.contact, u.new.role,
-                   u.new.kind, u.new.chain_position, u.new.resources, u.new.background_ip)]
+                   u.new.kind, u.new.chain_position, u.new.background_ip)]
     return SupplementContext(
         base=change.new.base,
         old=cs.old,
@@ -396,10 +408,11 @@ def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) ->
         other_fields=cs.other_fields,
         copies_total=len(change.parties) * cs.new.copies_per_party + cs.new.copies_for_filing,
         old_ref=old_ref,
+        terms=change_terms(cs, change.designation),
     )
 
 
-_REVISABLE = ("members", "tasks", "funding")
+_REVISABLE = ("members", "tasks", "funding", "background_ip")
 
 
 def revised_annexes(change: ChangeDraft, agreement_texts: DocumentTexts,
@@ -442,8 +455,12 @@ def assemble_supplement(change: ChangeDraft, library: Library, supplement_librar
     annexes = revised_annexes(change, _texts(library, DocumentKind.AGREEMENT), texts)
     revisions = [AnnexRevision(original, annex_citation(i, texts.annexes[annex.key]))
                  for i, (original, annex, _) in enumerate(annexes, start=1)]
-    context = replace(supplement_context(change, serial, previous), annexes=revisions,
-                      amended=list(change.amended)).names()
+    revised = {annex.key: phrase("supplement.revised_annex", citation=annex_citation(i, texts.annexes[annex.key]))
+               for i, (_, annex, _) in enumerate(annexes, start=1)}
+    agreement_names = _texts(library, DocumentKind.AGREEMENT).annexes
+    original = {key: annex_citation(i, name) for i, (key, name) in enumerate(agreement_names.items(), start=1)}
+    context = replace(supplement_context(change, serial, previous), annexes=revisions, revised_annex=revised,
+                      original_annex=original, amended=list(change.amended)).names()
     articles, numbers = render_articles(supplement_library, context)
     full = with_ref(supplement_library, context, numbers)
     title = render_text(texts.title, "supplement.title.txt", full).strip()
