@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint templates clean system-deps
+.PHONY: demo test lint templates clean system-deps fuzz stress
 
 # docgen needs Python 3.11+ with venv (Debian/Ubuntu: apt-get install python3-venv). A .venv left broken
 # by an earlier failed install (no working python or pip inside) is removed and built again.
@@ -68,3 +68,14 @@ clean:
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The invariant "whatever check accepts, render and change draft" on many more generated inputs than
+# make test runs (tests/test_invariant.py): 10,000 loaded, checked and rendered, 300 drafting everything.
+fuzz: $(STAMP)
+	DOCGEN_FUZZ_EXAMPLES=10000 DOCGEN_FUZZ_RENDERS=300 $(BIN)/python -m pytest -q -p no:cacheprovider \
+	  --hypothesis-show-statistics tests/test_invariant.py
+
+# kill -9 during render --force (no mixed folder) and concurrent change and render runs into one folder
+# (nothing lost): benchmarks/stress.py, 20 trials of each.
+stress: $(STAMP)
+	$(BIN)/python benchmarks/stress.py --trials 20
