@@ -275,7 +275,7 @@ def _routes(app: FastAPI) -> None:
     async def static(name: str) -> Response:
         media = _STATIC.get(name)
         if media is None:
-            raise StarletteHTTPException(404, f"没有文件 {name}")
+            raise Problem(404, "未找到", f"没有文件 {name}", code="HTTP_404")
         return Response((_WEB / name).read_bytes(), media_type=media)
 
     @app.get("/docs", include_in_schema=False)
