@@ -13,6 +13,7 @@ import re
 from docx import Document as open_docx
 from docx.document import Document as WordDocument
 from docx.enum.text import WD_BREAK
+from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
 from docgen.drafting.review import ReviewEdition
@@ -45,6 +46,9 @@ def annotate(agreement_docx: bytes, edition: ReviewEdition) -> bytes:
                                                initials=edition.initials)
                 for line in note.lines[1:]:
                     comment.add_paragraph(line)
+                element = comment._comment_elm
+                if qn("w:date") in element.attrib:  # python-docx stamps the clock; same input, same bytes
+                    del element.attrib[qn("w:date")]
                 found.add(note.number)
                 break
     missing = [n for n in notes if n not in found]
