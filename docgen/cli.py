@@ -1,28 +1,40 @@
 """The ``docgen`` command: a thin shell over the public API.
 
-Exit codes: 0 success; 1 rule errors, a template defect or an existing output; 2 unreadable or invalid
-input (every problem listed).
+Exit codes (``docgen.errors.exit_code``, the table in README.md): 0 success; 1 rule findings (rule
+errors, clause-library problems, files differing from their manifest); 2 unreadable or invalid input
+(every problem listed); 3 output or conversion failure (an existing output, a file that cannot be
+written, LibreOffice, a template defect).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
 from rich.progress import Progress
 
 import docgen
-from docgen.errors import DocgenError, InputError, RuleError
+from docgen.errors import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    DocgenError,
+    InputError,
+    OutputError,
+    OutputExistsError,
+    RuleError,
+    exit_code,
+)
 from docgen.rules.guideline import Finding, has_errors
 
 _out = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-EXIT_RULES = 1
-EXIT_INPUT = 2
+EXIT_RULES = EXIT_FINDINGS
 
 
 def _print_findings(findings: list[Finding]) -> None:
@@ -31,17 +43,27 @@ def _print_findings(findings: list[Finding]) -> None:
         _out.print(f"[{style}]{finding}[/{style}]", markup=True)
 
 
-def _fail(exc: DocgenError) -> None:
-    """Print exc and exit with its code; InputError lists every problem."""
+def _fail(exc: DocgenError) -> NoReturn:
+    """Print exc and exit with its code (``exit_code``); InputError lists every problem."""
     if isinstance(exc, RuleError):
         _print_findings(exc.findings)
         _err.print(f"检查未通过：{sum(f.severity == 'error' for f in exc.findings)}项错误，未生成任何文件。")
-        sys.exit(EXIT_RULES)
-    _err.print(str(exc), markup=False)
-    sys.exit(EXIT_INPUT if isinstance(exc, InputError) else EXIT_RULES)
+    else:
+        _err.print(str(exc), markup=False)
+    sys.exit(exit_code(exc))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: any DocgenError a command lets through is printed and mapped to its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DocgenError as exc:
+            _fail(exc)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(docgen.__version__, prog_name="docgen")
 def main() -> None:
     """Draft the documents of a Qingdao innovation consortium (创新联合体) from a YAML or JSON file."""
@@ -84,11 +106,28 @@ def init_command(path: Path, force: bool) -> None:
     """Write a commented starter YAML to PATH (default consortium.yaml)."""
     from docgen.input.starter import starter_text
 
+    if path.is_symlink():
+        _fail(OutputError(path, "是符号链接，docgen 不会跟随它写入"))
     if path.exists() and not force:
-        _err.print(f"{path} 已存在，未写入（如需覆盖请使用 --force）。")
-        sys.exit(EXIT_RULES)
-    path.write_text(starter_text(), encoding="utf-8")
+        _fail(OutputExistsError(f"{path} 已存在，未写入（如需覆盖请使用 --force）。"))
+    try:
+        _write_new(path, starter_text().encode("utf-8"))
+    except OSError as exc:
+        _fail(OutputError.from_os(path, exc))
     _out.print(f"已写入 {path}。填写后运行：docgen check {path}")
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write data to path through a new file beside it (never through a symlink), then rename it over path."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _inputs(paths: tuple[Path, ...]) -> list[Path]:
@@ -118,7 +157,7 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
         _err.print("没有找到输入文件（.yaml、.yml 或 .json）。")
         sys.exit(EXIT_INPUT)
     # Load and check everything first, so that one bad input stops the run before anything is written.
-    jobs = []
+    jobs: list[tuple[Path, docgen.Consortium, list[Finding], Path, str]] = []
     for file in files:
         try:
             consortium = docgen.load(file)
@@ -129,6 +168,11 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
             _out.print(f"{file}：")
             _fail(RuleError(findings))
         target = out_dir if len(files) == 1 else out_dir / file.stem
+        clash = next((other for other, _c, _f, folder, _d in jobs if folder.name.casefold() == target.name.casefold()
+                      and len(files) > 1), None)
+        if clash is not None:
+            _fail(OutputError(target, f"{clash} 与 {file} 的文件名相同，会写入同一个文件夹；"
+                                      "请改名后再生成，未写入任何文件"))
         jobs.append((file, consortium, findings, target, docgen.input_digest(consortium)))
     try:
         if len(jobs) == 1:
@@ -140,7 +184,7 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
         # Several inputs: render everything in memory and look for existing files in every target
         # before writing any, so a refusal leaves no input half-done.
         from docgen.documents import render_record, run_documents
-        from docgen.output import refuse_existing, write_documents
+        from docgen.output import commit, contents_of, locked_root, refuse_existing
 
         rendered = []
         consortium_of = {target: consortium for _file, consortium, _findings, target, _digest in jobs}
@@ -150,13 +194,14 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
                 rendered.append((target, run_documents(consortium, draft=draft, pdf=pdf, review=review,
                                                        findings=findings), digest))
                 progress.advance(task)
-        if not force:
-            for target, documents, _ in rendered:
-                refuse_existing(target, documents)
-        for target, documents, digest in rendered:
-            write_documents(target, documents, digest, overwrite=force,
-                            extra=render_record(consortium_of[target], draft=draft, pdf=pdf, review=review))
-            _out.print(f"已生成 {target}")
+        with locked_root(out_dir) as root:
+            if not force:
+                for target, documents, _ in rendered:
+                    refuse_existing(target, documents)
+            for target, documents, digest in rendered:
+                extra = render_record(consortium_of[target], draft=draft, pdf=pdf, review=review)
+                commit(root, target.name, contents_of(documents, digest, extra), overwrite=force)
+                _out.print(f"已生成 {target}")
     except DocgenError as exc:
         _fail(exc)
 

@@ -46,9 +46,8 @@ def annotate(agreement_docx: bytes, edition: ReviewEdition) -> bytes:
                                                initials=edition.initials)
                 for line in note.lines[1:]:
                     comment.add_paragraph(line)
-                element = comment._comment_elm
-                if qn("w:date") in element.attrib:  # python-docx stamps the clock; same input, same bytes
-                    del element.attrib[qn("w:date")]
+                # python-docx stamps the current time; an undated comment keeps the bytes deterministic.
+                comment._comment_elm.attrib.pop(qn("w:date"), "")
                 found.add(note.number)
                 break
     missing = [n for n in notes if n not in found]
