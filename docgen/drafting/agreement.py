@@ -29,7 +29,14 @@ from docgen.clauses.engine import (
 from docgen.clauses.library import DocumentTexts, Library
 from docgen.errors import TemplateError
 from docgen.formatting import amount, cn_date, cn_number
-from docgen.input.model import FUNDING_SOURCES, Consortium, Mechanisms, Unit
+from docgen.input.model import (
+    FUNDING_SOURCES,
+    Consortium,
+    Mechanisms,
+    PromotionMechanism,
+    StandardMechanism,
+    Unit,
+)
 from docgen.render.docx import render_text
 
 __all__ = [
@@ -159,8 +166,8 @@ def agreed_mechanisms(c: Consortium) -> Mechanisms:
         name: getattr(c.mechanisms, name) or typing.get_args(info.annotation)[0]()
         for name, info in Mechanisms.model_fields.items()
     })
-    standard, promotion = m.standard_setting, m.promotion_application
-    assert standard is not None and promotion is not None
+    standard = m.standard_setting or StandardMechanism()
+    promotion = m.promotion_application or PromotionMechanism()
     return m.model_copy(update={
         "standard_setting": standard.model_copy(update={"lead": standard.lead if standard.lead in codes else None}),
         "promotion_application": promotion.model_copy(

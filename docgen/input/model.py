@@ -264,8 +264,8 @@ class IPMechanism(_Mechanism):
                     "all_members：须经全体成员单位书面同意")
     member_licence: Literal["research", "research_and_supply", "business"] = Field(
         "research", title="其他成员免费实施范围",
-        description="专利归完成方或牵头单位时其他成员免费实施的范围。research：联合体攻关任务；"
-                    "research_and_supply：攻关任务和联合体产品配套；business：攻关任务和本单位生产经营")
+        description="research：联合体攻关任务；research_and_supply：攻关任务和联合体产品配套；"
+                    "business：攻关任务和本单位生产经营")
 
 
 class StandardMechanism(_Mechanism):
