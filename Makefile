@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	  echo "Could not create $(VENV): install the venv module (Debian/Ubuntu: apt-get install python3-venv)."; \
 	  rm -rf $(VENV); exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]' || { rm -f $(STAMP); exit 1; }
+	$(BIN)/python -m pip install --quiet -e '.[service,test]' || { rm -f $(STAMP); exit 1; }
 	touch $(STAMP)
 
 # PDF output needs LibreOffice, Noto CJK fonts and poppler: installed here when missing and we are root

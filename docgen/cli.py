@@ -22,6 +22,7 @@ import docgen
 from docgen.errors import (
     EXIT_FINDINGS,
     EXIT_INPUT,
+    EXIT_OUTPUT,
     DocgenError,
     InputError,
     OutputError,
@@ -258,6 +259,26 @@ def verify_command(target: Path, manifest_path: Path | None) -> None:
     differing = sum(check.status != "ok" for check in checks)
     _out.print(f"核验{len(checks)}个文件：{len(checks) - differing}个与清单一致，{differing}个不一致。")
     sys.exit(EXIT_RULES if differing else 0)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 in a container).")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=int,
+              help="Worker processes; each drafts on its own and keeps its own LibreOffice for PDFs.")
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Run the HTTP service: /v1/check, /v1/render, /v1/change, /v1/schema, /v1/clauses, /healthz, the
+    OpenAPI document at /openapi.json (docs at /docs) and the web page at /. Limits come from DOCGEN_*
+    environment variables (see docgen.service.settings)."""
+    try:
+        import uvicorn
+
+        import docgen.service.app  # noqa: F401  (fails early when the service extra is missing)
+    except ImportError as exc:
+        _err.print(f"docgen serve 需要 service 组件（{exc.name} 未安装）：pip install 'docgen[service]'")
+        sys.exit(EXIT_OUTPUT)  # like a missing LibreOffice: a component to install
+    uvicorn.run("docgen.service.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", access_log=False)
 
 
 @main.command("clauses")
