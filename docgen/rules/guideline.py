@@ -16,8 +16,10 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
+from docgen.constants import ACADEMIC_KINDS, ENTERPRISE, FUNDING_SOURCES
 from docgen.formatting import yuan
-from docgen.input.model import FUNDING_SOURCES, MECHANISM_LABELS, Arbitration, Consortium
+from docgen.input.model import MECHANISM_LABELS, Arbitration, Consortium
+from docgen.input.text import same_name
 
 __all__ = ["INDUSTRIES", "QINGDAO_DISTRICTS", "RULES", "WAIVABLE", "Finding", "check", "has_errors"]
 
@@ -31,7 +33,6 @@ QINGDAO_DISTRICTS: tuple[str, ...] = (
     "市南区", "市北区", "李沧区", "崂山区", "城阳区", "黄岛区", "西海岸新区", "即墨区",
     "胶州市", "平度市", "莱西市",
 )
-ACADEMIC_KINDS = ("高等院校", "科研院所")
 MAX_TERM_YEARS = 3
 
 # Rules the guideline states as 原则上 (as a rule): a recorded reason turns the error into a warning.
@@ -103,7 +104,7 @@ def _party_codes(c: Consortium) -> set[str]:
 
 @_rule
 def lead_is_enterprise(c: Consortium) -> Iterator[Finding]:
-    if c.lead.kind != "企业":
+    if c.lead.kind != ENTERPRISE:
         yield _error("LEAD_NOT_ENTERPRISE", f"牵头单位应为企业，当前为“{c.lead.kind}”",
                      "指引 四（一）1", "lead.kind")
 
@@ -120,7 +121,7 @@ def lead_in_qingdao(c: Consortium) -> Iterator[Finding]:
 
 @_rule
 def enough_enterprises(c: Consortium) -> Iterator[Finding]:
-    count = sum(1 for u in c.members if u.kind == "企业")
+    count = sum(1 for u in c.members if u.kind == ENTERPRISE)
     if count < 3:
         yield _error("TOO_FEW_ENTERPRISES",
                      f"除牵头单位外的产业链上下游企业原则上不少于3家，当前为{count}家",
@@ -147,10 +148,10 @@ def unique_units(c: Consortium) -> Iterator[Finding]:
         seen: set[str] = set()
         for index, unit in enumerate(c.units):
             value = getattr(unit, field)
-            if value in seen:  # reported where it repeats
+            if same_name(value) in seen:  # reported where it repeats; 全角 and 半角 forms are one name
                 yield _error(code, f"{label}“{value}”重复出现，各单位应各不相同",
                              "指引 三（三）", f"{_unit_path(index)}.{field}")
-            seen.add(value)
+            seen.add(same_name(value))
 
 
 # --- field (指引 二) --------------------------------------------------------------------------
@@ -213,6 +214,8 @@ def chief_expert_named(c: Consortium) -> Iterator[Finding]:
 # --- term and dates (指引 五（六）) ---------------------------------------------------------------
 
 def _add_years(day: dt.date, years: int) -> dt.date:
+    if day.year + years > dt.MAXYEAR:
+        return dt.date.max
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
@@ -234,6 +237,25 @@ def signing_before_start(c: Consortium) -> Iterator[Finding]:
     if c.signing_date > c.term_start:
         yield _error("SIGNING_AFTER_START", "签订日期晚于建设期开始日期，协议应在建设期开始前签订",
                      "指引 五（三）", "signing_date")
+
+
+# Dates and head counts a consortium filed under the 2025 guideline cannot plausibly have.
+PLAUSIBLE_YEARS = (2000, 2100)
+MAX_PEOPLE = 100_000
+
+
+@_rule
+def plausible_values(c: Consortium) -> Iterator[Finding]:
+    first, last = PLAUSIBLE_YEARS
+    for path, day in (("signing_date", c.signing_date), ("term_start", c.term_start), ("term_end", c.term_end)):
+        if not first <= day.year <= last:
+            yield _error("IMPLAUSIBLE_DATE", f"日期{day.isoformat()}不合常理（应在{first}年至{last}年之间），请核对",
+                         "指引 五（六）", path)
+    for index, unit in enumerate(c.units):
+        if unit.resources.people > MAX_PEOPLE:
+            yield _error("IMPLAUSIBLE_COUNT",
+                         f"投入研发人员{unit.resources.people}人不合常理（不应超过{MAX_PEOPLE:,}人），请核对",
+                         "指引 三（三）", f"{_unit_path(index)}.resources.people")
 
 
 # --- tasks (指引 三（三）) ----------------------------------------------------------------------
