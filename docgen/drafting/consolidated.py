@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from docgen.clauses.engine import Chapter
 from docgen.clauses.library import DocumentTexts
+from docgen.clauses.phrases import phrase_map
 from docgen.drafting.agreement import Agreement, Annex, Party, PartyRow, Signature, party_rows
 from docgen.drafting.supplement import ChangeDraft, serial_name
 from docgen.render.docx import render_text
@@ -40,7 +41,8 @@ def _current_parties(change: ChangeDraft) -> list[Party]:
     """Return the parties of the new version under their supplement designations, in designation order."""
     new = change.changeset.new
     current = {u.credit_code: u for u in new.units}
-    return [Party(p.designation, "牵头单位" if p.unit.credit_code == new.lead.credit_code else "成员单位",
+    roles = phrase_map("parties")
+    return [Party(p.designation, roles["lead_role" if p.unit.credit_code == new.lead.credit_code else "member_role"],
                   current[p.unit.credit_code])
             for p in change.parties if p.unit.credit_code in current]
 
