@@ -86,6 +86,9 @@ BREAKS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "KPI_MISSING": (lambda d: d.update(kpis=[]), "kpis"),
     "EXCEPTION_NOT_WAIVABLE": (lambda d: d.update(exceptions=[{"code": "HEAD_MISSING", "reason": "暂缺"}]),
                                "exceptions[0].code"),
+    "IMPLAUSIBLE_DATE": (lambda d: d.update(signing_date="1999-12-31"), "signing_date"),
+    "IMPLAUSIBLE_COUNT": (lambda d: d["members"][0]["resources"].update(people=200_000),
+                          "members[0].resources.people"),
 }
 
 

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from docgen.errors import InputError, InputProblem
+from docgen.input import text
 from docgen.input.limits import Limits, check_data, check_json, check_yaml, limits, too_large
 from docgen.input.model import Consortium
 
@@ -135,11 +136,23 @@ def parse(data: Any, *, source: str | None = None, lines: dict[Loc, int] | None 
         bounded = check_data(data)
         if bounded is not None:
             raise InputError([InputProblem("", "输入", bounded.message)], source)
+    policy = [_policy_problem(loc, message, lines or {}) for loc, message in text.problems(data)]
     try:
-        return Consortium.model_validate(data)
+        consortium = Consortium.model_validate(data)
     except ValidationError as exc:
         problems = [_problem(err, lines or {}) for err in exc.errors(include_url=False)]
-        raise InputError(problems, source) from None
+        flagged = {p.path for p in policy}
+        raise InputError(policy + [p for p in problems if p.path not in flagged], source) from None
+    policy += [_policy_problem(loc, message, lines or {}) for loc, message in text.date_problems(consortium)]
+    if policy:
+        raise InputError(policy, source)
+    return consortium
+
+
+def _policy_problem(loc: Loc, message: str, lines: dict[Loc, int]) -> InputProblem:
+    """Return the InputProblem for a value the text policy refuses (docgen.input.text)."""
+    line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+    return InputProblem(_english_path(loc), _label_path(loc), message, line)
 
 
 def _parse_text(text: str, *, is_json: bool, bound: Limits) -> tuple[Any, dict[Loc, int], list[InputProblem]]:

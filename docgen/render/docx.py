@@ -12,8 +12,8 @@ parts (tests/test_render_equivalence.py holds the two byte for byte); contexts h
 (images, rich text, …) go through plain docxtpl. Both read a template through
 ``docgen.render._docx_tags.Template``: docxtpl with docgen's table tags (``{% colwidths %}``, ``{% colspan %}``,
 ``{% cellbg %}``, ``{% cellalign %}``), which keep Jinja out of the attributes Word validates.
-Jinja, docxtpl, python-docx and lxml are imported on
-first use, so importing this module costs next to nothing.
+Jinja, docxtpl, python-docx and lxml are imported on first use, so importing this module costs next to
+nothing.
 """
 
 from __future__ import annotations
@@ -149,6 +149,9 @@ def render_docx(template: Path, context: Mapping[str, Any], *,
         raise TemplateError(f"模板 {template.name}：{exc}") from None
     except (OSError, zipfile.BadZipFile) as exc:
         raise TemplateError(f"模板 {template} 无法读取（{exc}）") from None
+    except (ValueError, SyntaxError) as exc:  # lxml's XMLSyntaxError, a property over 255: never patched over
+        raise TemplateError(f"模板 {template.name} 生成的文档无效（{exc}）；"
+                            "输入中的文字应先经 docgen check 检查") from None
 
 
 def _render_plain(template: Path, context: dict[str, Any], properties: Mapping[str, str]) -> bytes:
