@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
-from docgen.constants import ACADEMIC_KINDS, ENTERPRISE, FUNDING_SOURCES
+from docgen.constants import ACADEMIC_KINDS, ENTERPRISE, FUNDING_SOURCES, SELF_FUNDED
 from docgen.formatting import yuan
 from docgen.input.model import MECHANISM_LABELS, Arbitration, Consortium
 from docgen.input.text import same_name
@@ -340,7 +340,7 @@ def funding_consistent(c: Consortium) -> Iterator[Finding]:
                          "指引 三（五）", "funding")
     own_by_unit: dict[str, Decimal] = {}  # one pass over the funding lines, not one per unit
     for f in c.funding:
-        if f.source == "自筹资金":
+        if f.source == SELF_FUNDED:
             own_by_unit[f.unit] = own_by_unit.get(f.unit, Decimal(0)) + f.amount
     for index, unit in enumerate(c.units):
         own = own_by_unit.get(unit.credit_code, Decimal(0))
