@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
-from docgen.constants import ACADEMIC_KINDS, ENTERPRISE, FUNDING_SOURCES
+from docgen.constants import ACADEMIC_KINDS, ENTERPRISE, FUNDING_SOURCES, SELF_FUNDED
 from docgen.formatting import yuan
 from docgen.input.model import MECHANISM_LABELS, Arbitration, Consortium
 from docgen.input.text import same_name
@@ -339,7 +339,7 @@ def funding_consistent(c: Consortium) -> Iterator[Finding]:
                          f"{source}：经费投入计划合计{yuan(planned)}，攻关任务经费合计{yuan(budgeted)}，两者应相等",
                          "指引 三（五）", "funding")
     for index, unit in enumerate(c.units):
-        own = sum((f.amount for f in c.funding if f.unit == unit.credit_code and f.source == "自筹资金"),
+        own = sum((f.amount for f in c.funding if f.unit == unit.credit_code and f.source == SELF_FUNDED),
                   Decimal(0))
         if own != unit.resources.cash:
             yield _error("FUNDING_UNIT_CASH_MISMATCH",
