@@ -149,7 +149,8 @@ def test_settlement_states_the_figures_payer_payee_and_due_date(sample_text: str
     assert "实际投入人民币肆佰万元整（¥4,000,000.00）" in settlement
     assert "尚未使用人民币捌拾万元整（¥800,000.00）" in settlement
     assert ("甲方青岛海图智算科技股份有限公司应当于2026年10月31日或本补充协议生效之日起十五日内（以较晚者为准），"
-            "向乙方四杭州云澜算力科技有限公司书面指定的银行账户支付人民币壹佰捌拾伍万元整（¥1,850,000.00）") in settlement
+            "向乙方四杭州云澜算力科技有限公司书面指定的银行账户支付"
+            "人民币壹佰捌拾伍万元整（¥1,850,000.00）") in settlement
     # the unused funds held by the leaver are paid over, with payee and date (review finding, 第七条)
     assert ("乙方四应当自退出生效之日起十五日内，将其已经投入但尚未使用的经费人民币捌拾万元整（¥800,000.00）"
             "划付至牵头单位书面指定的银行账户") in settlement

@@ -210,8 +210,8 @@ def _leaver(cs: ChangeSet, unit: Unit, d: Departure, party: Callable[[str], Part
         settlement = SettlementTerms(
             s.method, s.committed, s.delivered, s.used, s.delivered - s.used, s.committed - s.delivered, s.amount,
             party(s.payer) if s.payer else None, party(s.payee) if s.payee else None, s.due_date,
-            sum((f.amount for f in cs.old.funding if f.unit == unit.credit_code and FUNDING_COLUMNS[f.source] == "fiscal"),
-                Decimal("0")))
+            sum((f.amount for f in cs.old.funding
+                 if f.unit == unit.credit_code and FUNDING_COLUMNS[f.source] == "fiscal"), Decimal("0")))
     return LeaverTerms(
         party=party(unit.credit_code), kind=d.kind, reason=d.reason.rstrip("。"), effective_date=d.effective_date,
         handover_date=d.handover_date, handover=handover, participations=participations, settlement=settlement,
