@@ -29,6 +29,7 @@ from docgen.clauses.library import DocumentTexts, Library
 from docgen.errors import TemplateError
 from docgen.formatting import amount, cn_date, cn_number
 from docgen.input.model import FUNDING_SOURCES, Consortium, Unit
+from docgen.input.totals import damages, damages_base, investment_ratios, totals
 from docgen.render.docx import render_text
 
 __all__ = [
@@ -129,7 +130,20 @@ def base_context(c: Consortium) -> dict[str, Any]:
         for t in c.tasks
     ]
     days = (c.term_end - c.term_start).days + 1
+    sums = totals(c)
+    designations = {p.unit.credit_code: p.designation for p in parties(c)}
     return {
+        "totals": sums,
+        "ratios": [{"designation": designations[r.unit.credit_code], "name": r.unit.name, "base": r.base,
+                    "percent": r.percent} for r in investment_ratios(c, sums)],
+        "contributions": [
+            {"designation": designations[u.code], "name": u.unit.name, "unit": u.unit, "own_cash": u.own_cash,
+             "grants": u.grants, "third_party": u.third_party, "cash": u.cash, "in_kind": u.in_kind,
+             "committed": u.committed, "total": u.total, "in_kind_items": u.in_kind_items}
+            for u in sums.units
+        ],
+        "damages": [{"designation": designations[u.code], "name": u.unit.name, "base": damages_base(c, u),
+                     "amount": damages(c, u)} for u in sums.units],
         "c": c,
         "lead": c.lead,
         "parties": parties(c),
@@ -138,6 +152,7 @@ def base_context(c: Consortium) -> dict[str, Any]:
         "academics": [u for u in c.members if u.kind in ("高等院校", "科研院所")],
         "tasks": tasks,
         "funding_total": sum(by_source.values(), Decimal(0)),
+        "in_kind_total": sums.in_kind,
         "funding_by_source": by_source,
         "term_years": max(1, math.ceil(days / 366)),
         "copies_total": len(c.units) * c.copies_per_party + c.copies_for_filing,
