@@ -1,7 +1,9 @@
 """The ``docgen`` command: a thin shell over the public API.
 
-Exit codes: 0 success; 1 rule errors, a template defect or an existing output; 2 unreadable or invalid
-input (every problem listed).
+Exit codes (``docgen.errors.exit_code``, the table in README.md): 0 success; 1 rule findings (rule
+errors, clause-library problems, files differing from their manifest); 2 unreadable or invalid input
+(every problem listed); 3 output or conversion failure (an existing output, a file that cannot be
+written, LibreOffice, a template defect).
 """
 
 from __future__ import annotations
@@ -9,20 +11,29 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
 from rich.progress import Progress
 
 import docgen
-from docgen.errors import DocgenError, InputError, RuleError
+from docgen.errors import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    DocgenError,
+    InputError,
+    OutputError,
+    OutputExistsError,
+    RuleError,
+    exit_code,
+)
 from docgen.rules.guideline import Finding, for_document, has_errors
 
 _out = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-EXIT_RULES = 1
-EXIT_INPUT = 2
+EXIT_RULES = EXIT_FINDINGS
 
 
 def _print_findings(findings: list[Finding]) -> None:
@@ -31,17 +42,27 @@ def _print_findings(findings: list[Finding]) -> None:
         _out.print(f"[{style}]{finding}[/{style}]", markup=True)
 
 
-def _fail(exc: DocgenError) -> None:
-    """Print exc and exit with its code; InputError lists every problem."""
+def _fail(exc: DocgenError) -> NoReturn:
+    """Print exc and exit with its code (``exit_code``); InputError lists every problem."""
     if isinstance(exc, RuleError):
         _print_findings(exc.findings)
         _err.print(f"检查未通过：{sum(f.severity == 'error' for f in exc.findings)}项错误，未生成任何文件。")
-        sys.exit(EXIT_RULES)
-    _err.print(str(exc), markup=False)
-    sys.exit(EXIT_INPUT if isinstance(exc, InputError) else EXIT_RULES)
+    else:
+        _err.print(str(exc), markup=False)
+    sys.exit(exit_code(exc))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: any DocgenError a command lets through is printed and mapped to its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DocgenError as exc:
+            _fail(exc)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(docgen.__version__, prog_name="docgen")
 def main() -> None:
     """Draft the documents of a Qingdao innovation consortium (创新联合体) from a YAML or JSON file."""
@@ -88,9 +109,11 @@ def init_command(path: Path, force: bool) -> None:
     from docgen.input.starter import starter_text
 
     if path.exists() and not force:
-        _err.print(f"{path} 已存在，未写入（如需覆盖请使用 --force）。")
-        sys.exit(EXIT_RULES)
-    path.write_text(starter_text(), encoding="utf-8")
+        _fail(OutputExistsError(f"{path} 已存在，未写入（如需覆盖请使用 --force）。"))
+    try:
+        path.write_text(starter_text(), encoding="utf-8")
+    except OSError as exc:
+        _fail(OutputError.from_os(path, exc))
     _out.print(f"已写入 {path}。填写后运行：docgen check {path}")
 
 

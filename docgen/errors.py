@@ -8,9 +8,12 @@ Hierarchy::
     ├── TemplateError            a clause or template defect (names the clause or template)
     ├── ConversionError          PDF conversion failed
     ├── OutputExistsError        an output file exists and overwriting was not asked for
-    └── OutputError              reading or writing an output file failed (``path``, ``reason``)
+    ├── OutputError              reading or writing an output file failed (``path``, ``reason``)
+    └── ArgumentError            a function was given a value it cannot use (also a ``ValueError``)
+        └── FormatError          a value cannot be formatted (a negative amount, a non-integer numeral)
 
-The CLI maps InputError to exit code 2 and every other DocgenError to exit code 1.
+``exit_code`` is the one mapping from an error to the CLI's exit code: 0 success, 1 rule findings,
+2 bad input, 3 output or conversion failure (see the table in README.md).
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ if TYPE_CHECKING:
     from docgen.rules.guideline import Finding
 
 __all__ = [
-    "ConversionError", "DocgenError", "InputError", "InputProblem", "OutputError", "OutputExistsError",
-    "RuleError", "TemplateError",
+    "EXIT_FINDINGS", "EXIT_INPUT", "EXIT_OK", "EXIT_OUTPUT", "ArgumentError", "ConversionError", "DocgenError",
+    "FormatError", "InputError", "InputProblem", "OutputError", "OutputExistsError", "RuleError", "TemplateError",
+    "exit_code",
 ]
 
 
@@ -112,3 +116,37 @@ class OutputError(DocgenError):
         self.path = path
         self.reason = reason
         super().__init__(f"{path}：{reason}")
+
+    @classmethod
+    def from_os(cls, path: Path, exc: OSError, doing: str = "写入失败") -> OutputError:
+        """Return the error for an OSError met while reading or writing path (doing: 写入失败, 读取失败…)."""
+        return cls(Path(path), f"{doing}（{exc.strerror or exc}）")
+
+
+class ArgumentError(DocgenError, ValueError):
+    """A docgen function was given a value it cannot use (e.g. an empty list of PDFs to merge)."""
+
+    code = "ARGUMENT_ERROR"
+
+
+class FormatError(ArgumentError):
+    """A value cannot be put into Chinese form (a negative amount of money, a non-integer numeral)."""
+
+    code = "FORMAT_ERROR"
+
+
+EXIT_OK = 0        # success
+EXIT_FINDINGS = 1  # rule errors (check, render, change), clause-library problems, files differing from a manifest
+EXIT_INPUT = 2     # the input cannot be read or is invalid; a bad argument
+EXIT_OUTPUT = 3    # output: a file exists, cannot be written or read back; PDF conversion; a template defect
+
+
+def exit_code(error: DocgenError | None) -> int:
+    """Return the CLI exit code for error (None: success)."""
+    if error is None:
+        return EXIT_OK
+    if isinstance(error, RuleError):
+        return EXIT_FINDINGS
+    if isinstance(error, InputError | ArgumentError):
+        return EXIT_INPUT
+    return EXIT_OUTPUT

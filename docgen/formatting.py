@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
+
+from docgen.errors import FormatError
 
 __all__ = [
     "FILTERS", "cn_count", "cn_date", "cn_number", "join_cn", "money", "ordinal", "percent", "rmb_upper", "yuan",
@@ -16,11 +18,22 @@ __all__ = [
 _CENT = Decimal("0.01")
 
 
+def _cents(value: Decimal | int | str) -> Decimal:
+    """Return value as a Decimal rounded half-up to two places; raise FormatError if it is not a number."""
+    try:
+        number = Decimal(str(value))
+        if number.is_finite():
+            return number.quantize(_CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        pass
+    raise FormatError(f"不是有效的数额：{value!r}")
+
+
 def _to_cents(amount: Decimal | int | str) -> Decimal:
     """Return amount rounded half-up to two places (cn2an truncates instead of rounding)."""
-    value = Decimal(str(amount)).quantize(_CENT, rounding=ROUND_HALF_UP)
+    value = _cents(amount)
     if value < 0:
-        raise ValueError(f"金额不能为负数：{amount}")
+        raise FormatError(f"金额不能为负数：{amount}")
     return value
 
 
@@ -61,7 +74,7 @@ def cn_date(value: dt.date) -> str:
 def cn_number(number: int) -> str:
     """Return the lowercase Chinese numeral: 3 → 三, 21 → 二十一, 101 → 一百零一."""
     if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-        raise ValueError(f"cn_number 需要非负整数，得到：{number!r}")
+        raise FormatError(f"cn_number 需要非负整数，得到：{number!r}")
     import cn2an
 
     return str(cn2an.an2cn(number, "low"))
@@ -79,7 +92,7 @@ def ordinal(number: int) -> str:
 
 def percent(value: Decimal | int | str) -> str:
     """Return 12.5% for 12.50 and 100% for 100.00."""
-    number = Decimal(str(value)).quantize(_CENT, rounding=ROUND_HALF_UP).normalize()
+    number = _cents(value).normalize()
     return f"{number:f}%"
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from docgen.errors import OutputExistsError
+from docgen.errors import OutputError, OutputExistsError
 
 __all__ = ["MANIFEST", "Document", "manifest", "read_versions", "refuse_existing", "safe_filename",
            "write_documents"]
@@ -107,18 +107,22 @@ def write_documents(out_dir: Path, documents: list[Document], input_sha256: str,
 
     Raise OutputExistsError, writing nothing, if any target exists and overwrite is False. Files are
     first written to a staging folder beside out_dir and then moved into place, so an interrupted run
-    leaves either the complete set or nothing new.
+    leaves either the complete set or nothing new. Raise OutputError (the folder and the system's
+    reason) when a file cannot be written.
     """
     out_dir = Path(out_dir)
     names = [d.filename for d in documents] + [MANIFEST]
     if len(set(names)) != len(names):
-        raise ValueError(f"文件名重复：{names}")
+        raise OutputError(out_dir, "文件名重复：" + "、".join(sorted({n for n in names if names.count(n) > 1})))
     if not overwrite:
         refuse_existing(out_dir, documents)
     text = json.dumps(manifest(documents, input_sha256, extra), ensure_ascii=False, indent=2) + "\n"
     contents = [(d.filename, d.data) for d in documents] + [(MANIFEST, text.encode("utf-8"))]
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    except OSError as exc:
+        raise OutputError.from_os(out_dir, exc) from exc
     try:
         for name, data in contents:
             (staging / name).parent.mkdir(parents=True, exist_ok=True)
@@ -130,20 +134,33 @@ def write_documents(out_dir: Path, documents: list[Document], input_sha256: str,
             target = out_dir / name
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / name, target)
+    except OSError as exc:
+        raise OutputError.from_os(out_dir, exc) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out_dir / MANIFEST
 
 
 def read_versions(root: Path) -> list[dict[str, Any]]:
-    """Return the manifests of the change runs already in root (folders holding a supplement), by serial."""
+    """Return the manifests of the change runs already in root (folders holding a supplement), by serial.
+
+    A folder whose manifest is another kind of run is passed over; a manifest that cannot be read, or
+    names a supplement without a serial number, raises OutputError (the next serial number would be
+    unsure).
+    """
     found = []
     for path in sorted(Path(root).glob(f"*/{MANIFEST}")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue  # not one of ours
-        if isinstance(data, dict) and isinstance(data.get("serial"), int) and \
-                any(d.get("kind") == "supplement" for d in data.get("documents", [])):
-            found.append({**data, "folder": str(path.parent)})
+        except OSError as exc:
+            raise OutputError.from_os(path, exc, "清单无法读取，无法确定补充协议的编号") from exc
+        except ValueError as exc:
+            raise OutputError(path, f"清单不是有效的JSON（{exc}），无法确定补充协议的编号") from exc
+        documents = data.get("documents") if isinstance(data, dict) else None
+        if not isinstance(documents, list) or not any(isinstance(d, dict) and d.get("kind") == "supplement"
+                                                      for d in documents):
+            continue  # another kind of run (render): not a change version
+        if not isinstance(data.get("serial"), int) or isinstance(data["serial"], bool):
+            raise OutputError(path, "补充协议的清单缺少编号（serial），无法确定下一号补充协议的编号")
+        found.append({**data, "folder": str(path.parent)})
     return sorted(found, key=lambda d: int(d["serial"]))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from docgen.errors import TemplateError
+
 __all__ = ["clauses_dir", "samples_dir", "templates_dir"]
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -15,7 +17,7 @@ def _find(name: str) -> Path:
     for candidate in (_PACKAGE / "_resources" / name, _PACKAGE.parent / name):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"docgen 找不到资源目录 {name}/（安装不完整？）")
+    raise TemplateError(f"docgen 找不到资源目录 {name}/（安装不完整？）")
 
 
 def clauses_dir() -> Path:

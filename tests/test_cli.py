@@ -57,7 +57,8 @@ def test_schema_command_prints_json_schema() -> None:
     result = run("schema")
     assert result.returncode == 0
     schema = json.loads(result.stdout)
-    assert schema["title"] == "Consortium" and schema["properties"]["lead"]["title"] == "牵头单位"
+    assert schema["title"] == "创新联合体" and schema["properties"]["lead"]["title"] == "牵头单位"
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
 def test_init_writes_a_starter_that_passes_check_and_never_overwrites(tmp_path: Path) -> None:
@@ -67,7 +68,7 @@ def test_init_writes_a_starter_that_passes_check_and_never_overwrites(tmp_path: 
     assert "# 牵头单位" in text and "# 统一社会信用代码" in text
     assert run("check", str(target)).returncode == 0
     second = run("init", str(target))
-    assert second.returncode == 1 and "已存在" in second.stderr
+    assert second.returncode == 3 and "已存在" in second.stderr  # an existing output: exit 3
     assert target.read_text(encoding="utf-8") == text
 
 
@@ -86,7 +87,7 @@ def test_render_writes_agreement_and_manifest_then_refuses_to_overwrite(tmp_path
     assert len(kinds) == 3 + len(docgen.load(BASE_SAMPLE).units)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     again = run("render", str(BASE_SAMPLE), "-o", str(out))
-    assert again.returncode == 1 and "--force" in again.stderr
+    assert again.returncode == 3 and "--force" in again.stderr  # an existing output: exit 3
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert run("render", str(BASE_SAMPLE), "-o", str(out), "--force").returncode == 0
 
@@ -130,5 +131,5 @@ def test_several_inputs_write_nothing_when_any_target_exists(tmp_path: Path) -> 
     (out / second.stem).mkdir(parents=True)
     (out / second.stem / "manifest.json").write_text("{}", encoding="utf-8")
     result = run("render", str(VALID_SAMPLES[0]), str(second), "-o", str(out))
-    assert result.returncode == 1 and "manifest.json" in result.stderr
+    assert result.returncode == 3 and "manifest.json" in result.stderr  # an existing output: exit 3
     assert not (out / VALID_SAMPLES[0].stem).exists()

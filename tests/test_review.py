@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import docx
@@ -80,6 +81,9 @@ def test_every_page_header_says_not_for_signing(humanoid: docx.document.Document
 def test_same_input_same_bytes() -> None:
     consortium = docgen.load(HUMANOID)
     assert docgen.render_review(consortium) == docgen.render_review(consortium)
+    # Comments must not carry the time of the run (two runs within one second would hide it).
+    with zipfile.ZipFile(io.BytesIO(docgen.render_review(consortium))) as edition:
+        assert b"w:date=" not in edition.read("word/comments.xml")
 
 
 def test_rule_errors_block_the_review_unless_draft(base_data: dict) -> None:

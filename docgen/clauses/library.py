@@ -164,6 +164,8 @@ def _load(folder: Path) -> Library:
     problems: list[str] = []
     clauses: list[Clause] = []
     documents: dict[str, DocumentTexts] = {}
+    if not folder.is_dir():
+        raise TemplateError(f"找不到条款库目录 {folder}")
     for path in sorted(folder.glob("*.yaml")):
         data = _read(path, problems)
         if data is None:
@@ -209,6 +211,9 @@ def _load(folder: Path) -> Library:
 def _read(path: Path, problems: list[str]) -> dict[str, Any] | None:
     try:
         data = read_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{path.name}：无法读取（{exc}）")
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"第{mark.line + 1}行 " if mark is not None else ""

@@ -25,7 +25,7 @@ from docgen.drafting.agreement import (
     number_items,
     party_rows,
 )
-from docgen.errors import TemplateError
+from docgen.errors import InputError, InputProblem, TemplateError
 from docgen.formatting import cn_date, cn_number, join_cn
 from docgen.input.model import Unit
 from docgen.render.docx import render_text
@@ -182,7 +182,10 @@ class ChangeDraft:
 
     def designation(self, unit: Unit) -> str:
         """Return the unit's designation in the supplement (乙方三)."""
-        return next(p.designation for p in self.parties if p.unit.credit_code == unit.credit_code)
+        for party in self.parties:
+            if party.unit.credit_code == unit.credit_code:
+                return party.designation
+        raise TemplateError(f"{unit.name}不是补充协议的签约方，无法称呼")
 
 
 def prepare_change(cs: ChangeSet, library: Library, *, old: AgreementVersion | None = None,
@@ -248,6 +251,14 @@ def _summary(cs: ChangeSet) -> list[str]:
     return items
 
 
+def _name(names: dict[str, str], credit_code: str) -> str:
+    """Return the name of the unit with credit_code; raise InputError when no version has that unit."""
+    if credit_code not in names:
+        raise InputError([InputProblem("tasks[].owner", "攻关任务.承担单位",
+                                       f"统一社会信用代码 {credit_code} 不是原协议或新加入的成员单位")])
+    return names[credit_code]
+
+
 def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) -> dict[str, Any]:
     """Return the names the supplement's texts may use (documented in clauses/README.md)."""
     cs = change.changeset
@@ -274,7 +285,7 @@ def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) ->
         departure = cs.departure(unit)
         if departure is None:
             raise TemplateError(f"{unit.name}退出但没有退出记录（amendment.departures）")
-        handover = [f"{_task_label(r.task)}由{names[r.new_owner]}承担"
+        handover = [f"{_task_label(r.task)}由{_name(names, r.new_owner)}承担"
                     for r in cs.tasks_reassigned if r.old_owner == unit.credit_code]
         left.append({"designation": change.designation(unit), "name": unit.name,
                      "kind": departure.kind, "reason": departure.reason,

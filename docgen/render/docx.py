@@ -113,6 +113,8 @@ def render_docx(template: Path, context: Mapping[str, Any], *,
 
     from docgen.render import _docx_fast  # imported here: docxtpl pulls in lxml and python-docx
 
+    if not zipfile.is_zipfile(template):  # False for a missing file too
+        raise TemplateError(f"模板 {template} 不存在或不是有效的 .docx 文件（安装不完整？）")
     context = dict(context)
     properties = dict(properties or {})
     try:
@@ -126,6 +128,8 @@ def render_docx(template: Path, context: Mapping[str, Any], *,
         raise TemplateError(f"模板 {template.name}：使用了不存在的变量（{exc.message}）") from None
     except jinja2.TemplateError as exc:
         raise TemplateError(f"模板 {template.name}：{exc}") from None
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise TemplateError(f"模板 {template} 无法读取（{exc}）") from None
 
 
 def _render_plain(template: Path, context: dict[str, Any], properties: Mapping[str, str]) -> bytes:

@@ -25,7 +25,7 @@ from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 from pypdf.errors import PdfReadError
 from pypdf.generic import DictionaryObject, NameObject
 
-from docgen.errors import ConversionError, OutputExistsError
+from docgen.errors import ArgumentError, ConversionError, OutputError, OutputExistsError
 from docgen.output import Document
 from docgen.resources import templates_dir
 
@@ -108,10 +108,13 @@ def convert(documents: list[Document], *, timeout: float = 300) -> list[Document
     if not documents:
         return []
     executable = soffice_path()
-    with tempfile.TemporaryDirectory(prefix="docgen-pdf-") as tmp:
-        job = _prepare(Path(tmp), documents)
-        stderr = _run_soffice(executable, job, timeout)
-        pdfs = _collect(job, documents, stderr)
+    try:
+        with tempfile.TemporaryDirectory(prefix="docgen-pdf-") as tmp:
+            job = _prepare(Path(tmp), documents)
+            stderr = _run_soffice(executable, job, timeout)
+            pdfs = _collect(job, documents, stderr)
+    except OSError as exc:
+        raise ConversionError(f"PDF 转换的临时文件读写失败：{exc}") from exc
     return [Document(d.kind, _pdf_name(d.filename), data, d.template, dict(d.clauses))
             for d, data in zip(documents, pdfs, strict=False)]
 
@@ -229,7 +232,7 @@ def package(pdfs: list[Document], *, title: str, author: str, subject: str, keyw
     if a PDF cannot be read.
     """
     if not pdfs:
-        raise ValueError("没有可合并的 PDF 文件")
+        raise ArgumentError("没有可合并的 PDF 文件")
     writer = PdfWriter()
     for pdf in pdfs:
         writer.append(_reader(pdf), outline_item=document_title(pdf))
@@ -313,7 +316,7 @@ def to_pdf(paths: list[Path], *, overwrite: bool = False, timeout: float = 300) 
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise ConversionError("找不到要转换的文件：" + "、".join(missing))
-    pdfs = convert([Document("docx", p.name, p.read_bytes()) for p in paths], timeout=timeout)
+    pdfs = convert([Document("docx", p.name, _read(p)) for p in paths], timeout=timeout)
     for target, pdf in zip(targets, pdfs, strict=False):
         _write_atomically(target, pdf.data)
     return targets
@@ -327,7 +330,7 @@ def build_package(pdf_paths: list[Path], out: Path, *, title: str, author: str, 
     """
     out = Path(out)
     _refuse_existing([out], overwrite)
-    pdfs = [Document("pdf", Path(p).name, Path(p).read_bytes()) for p in pdf_paths]
+    pdfs = [Document("pdf", Path(p).name, _read(Path(p))) for p in pdf_paths]
     merged = package(pdfs, title=title, author=author, subject=subject, keywords=keywords, draft=draft,
                      filename=out.name)
     _write_atomically(out, merged.data)
@@ -341,14 +344,31 @@ def _refuse_existing(targets: list[Path], overwrite: bool) -> None:
         raise OutputExistsError("以下文件已存在，未做任何写入（如需覆盖请使用 --force）：" + "、".join(existing))
 
 
+def _read(path: Path) -> bytes:
+    """Return the bytes of path; raise OutputError naming it and the system's reason."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise OutputError.from_os(path, exc, "读取失败") from exc
+
+
 def _write_atomically(target: Path, data: bytes) -> None:
-    """Write data to target through a temporary file in the same folder, so target is never half-written."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    """Write data to target through a temporary file in the same folder, so target is never half-written.
+
+    Raise OutputError naming target and the system's reason when the folder or file cannot be written.
+    """
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as exc:
+        raise OutputError.from_os(target, exc) from exc
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         os.replace(temporary, target)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputError.from_os(target, exc) from exc
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

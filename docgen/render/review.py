@@ -13,6 +13,7 @@ import re
 from docx import Document as open_docx
 from docx.document import Document as WordDocument
 from docx.enum.text import WD_BREAK
+from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
 from docgen.drafting.review import ReviewEdition
@@ -46,6 +47,8 @@ def annotate(agreement_docx: bytes, edition: ReviewEdition) -> bytes:
                 comment._comment_elm.date = None  # python-docx stamps the clock time; output must be stable
                 for line in note.lines[1:]:
                     comment.add_paragraph(line)
+                # python-docx stamps the current time; an undated comment keeps the bytes deterministic.
+                comment._comment_elm.attrib.pop(qn("w:date"), "")
                 found.add(note.number)
                 break
     missing = [n for n in notes if n not in found]
