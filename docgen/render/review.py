@@ -44,7 +44,6 @@ def annotate(agreement_docx: bytes, edition: ReviewEdition) -> bytes:
                 note = notes[match.group(1)]
                 comment = document.add_comment(run, text=note.lines[0], author=edition.author,
                                                initials=edition.initials)
-                comment._comment_elm.date = None  # python-docx stamps the clock time; output must be stable
                 for line in note.lines[1:]:
                     comment.add_paragraph(line)
                 # python-docx stamps the current time; an undated comment keeps the bytes deterministic.

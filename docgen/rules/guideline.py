@@ -114,7 +114,9 @@ DOCUMENT_SCOPES: tuple[str, ...] = ("all", "agreement", "plan")
 def for_document(findings: Iterable[Finding], document: str = "all") -> list[Finding]:
     """Return the findings that bear on document: "agreement" (with the commitments), "plan" or "all"."""
     if document not in DOCUMENT_SCOPES:
-        raise ValueError(f"document 应为 {'、'.join(DOCUMENT_SCOPES)} 之一，得到：{document!r}")
+        from docgen.errors import ArgumentError
+
+        raise ArgumentError(f"document 应为 {'、'.join(DOCUMENT_SCOPES)} 之一，得到：{document!r}")
     return [f for f in findings if document != "agreement" or f.code not in PLAN_ONLY]
 
 
