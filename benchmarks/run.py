@@ -152,10 +152,9 @@ class Result:
 # --- (a) the full package against bare docxtpl -------------------------------------------------------
 
 def bench_package(runs: int) -> Result:
-    from docxtpl import DocxTemplate
-
     import docgen
     from docgen.documents import all_documents
+    from docgen.render._docx_tags import Template as DocxTemplate  # docxtpl plus docgen's table tags
     from docgen.render.docx import render_docx
 
     consortium = docgen.load(SAMPLE)

@@ -9,6 +9,7 @@ written, LibreOffice, a template defect).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -21,6 +22,7 @@ import docgen
 from docgen.errors import (
     EXIT_FINDINGS,
     EXIT_INPUT,
+    EXIT_OUTPUT,
     DocgenError,
     InputError,
     OutputError,
@@ -108,13 +110,28 @@ def init_command(path: Path, force: bool) -> None:
     """Write a commented starter YAML to PATH (default consortium.yaml)."""
     from docgen.input.starter import starter_text
 
+    if path.is_symlink():
+        _fail(OutputError(path, "是符号链接，docgen 不会跟随它写入"))
     if path.exists() and not force:
         _fail(OutputExistsError(f"{path} 已存在，未写入（如需覆盖请使用 --force）。"))
     try:
-        path.write_text(starter_text(), encoding="utf-8")
+        _write_new(path, starter_text().encode("utf-8"))
     except OSError as exc:
         _fail(OutputError.from_os(path, exc))
     _out.print(f"已写入 {path}。填写后运行：docgen check {path}")
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write data to path through a new file beside it (never through a symlink), then rename it over path."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _inputs(paths: tuple[Path, ...]) -> list[Path]:
@@ -146,7 +163,7 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
         _err.print("没有找到输入文件（.yaml、.yml 或 .json）。")
         sys.exit(EXIT_INPUT)
     # Load and check everything first, so that one bad input stops the run before anything is written.
-    jobs = []
+    jobs: list[tuple[Path, docgen.Consortium, list[Finding], Path, str]] = []
     for file in files:
         try:
             consortium = docgen.load(file)
@@ -157,6 +174,11 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
             _out.print(f"{file}：")
             _fail(RuleError(for_document(findings, scope)))
         target = out_dir if len(files) == 1 else out_dir / file.stem
+        clash = next((other for other, _c, _f, folder, _d in jobs if folder.name.casefold() == target.name.casefold()
+                      and len(files) > 1), None)
+        if clash is not None:
+            _fail(OutputError(target, f"{clash} 与 {file} 的文件名相同，会写入同一个文件夹；"
+                                      "请改名后再生成，未写入任何文件"))
         jobs.append((file, consortium, findings, target, docgen.input_digest(consortium)))
     try:
         if len(jobs) == 1:
@@ -168,7 +190,7 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
         # Several inputs: render everything in memory and look for existing files in every target
         # before writing any, so a refusal leaves no input half-done.
         from docgen.documents import render_record, run_documents
-        from docgen.output import refuse_existing, write_documents
+        from docgen.output import commit, contents_of, locked_root, refuse_existing
 
         rendered = []
         consortium_of = {target: consortium for _file, consortium, _findings, target, _digest in jobs}
@@ -178,14 +200,14 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
                 rendered.append((target, run_documents(consortium, draft=draft, pdf=pdf, review=review,
                                                        findings=findings, scope=scope), digest))
                 progress.advance(task)
-        if not force:
-            for target, documents, _ in rendered:
-                refuse_existing(target, documents)
-        for target, documents, digest in rendered:
-            write_documents(target, documents, digest, overwrite=force,
-                            extra=render_record(consortium_of[target], draft=draft, pdf=pdf, review=review,
-                                                scope=scope))
-            _out.print(f"已生成 {target}")
+        with locked_root(out_dir) as root:
+            if not force:
+                for target, documents, _ in rendered:
+                    refuse_existing(target, documents)
+            for target, documents, digest in rendered:
+                extra = render_record(consortium_of[target], draft=draft, pdf=pdf, review=review, scope=scope)
+                commit(root, target.name, contents_of(documents, digest, extra), overwrite=force)
+                _out.print(f"已生成 {target}")
     except DocgenError as exc:
         _fail(exc)
 
@@ -242,6 +264,26 @@ def verify_command(target: Path, manifest_path: Path | None) -> None:
     differing = sum(check.status != "ok" for check in checks)
     _out.print(f"核验{len(checks)}个文件：{len(checks) - differing}个与清单一致，{differing}个不一致。")
     sys.exit(EXIT_RULES if differing else 0)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 in a container).")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=int,
+              help="Worker processes; each drafts on its own and keeps its own LibreOffice for PDFs.")
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Run the HTTP service: /v1/check, /v1/render, /v1/change, /v1/schema, /v1/clauses, /healthz, the
+    OpenAPI document at /openapi.json (docs at /docs) and the web page at /. Limits come from DOCGEN_*
+    environment variables (see docgen.service.settings)."""
+    try:
+        import uvicorn
+
+        import docgen.service.app  # noqa: F401  (fails early when the service extra is missing)
+    except ImportError as exc:
+        _err.print(f"docgen serve 需要 service 组件（{exc.name} 未安装）：pip install 'docgen[service]'")
+        sys.exit(EXIT_OUTPUT)  # like a missing LibreOffice: a component to install
+    uvicorn.run("docgen.service.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", access_log=False)
 
 
 @main.command("clauses")

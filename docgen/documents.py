@@ -20,7 +20,16 @@ from docgen.drafting.supplement import (
 )
 from docgen.errors import OutputExistsError, RuleError, TemplateError
 from docgen.input.model import Consortium
-from docgen.output import Document, read_versions, safe_filename, write_documents
+from docgen.output import (
+    MANIFEST,
+    Document,
+    commit,
+    contents_of,
+    locked_root,
+    read_versions,
+    safe_filename,
+    write_documents,
+)
 from docgen.render.docx import render_docx
 from docgen.resources import clauses_dir, templates_dir
 from docgen.rules.change import ChangeSet, review_change
@@ -349,12 +358,16 @@ def change_documents(old: Consortium, new: Consortium, *, serial: int = 1, previ
     return _change_documents(changeset, findings, serial=serial, previous=previous or [], draft=draft)
 
 
+def _refuse_blocking(findings: list[Finding], draft: bool) -> None:
+    """Raise RuleError if a change cannot be drafted: any error, or with draft any CHANGE_ error."""
+    if any(f.severity == "error" and (not draft or f.code.startswith("CHANGE_")) for f in findings):
+        raise RuleError(findings)
+
+
 def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, previous: list[str],
                       draft: bool) -> list[Document]:
     """Return ``change_documents`` from the ChangeSet and ``check_change``'s findings already computed."""
-    blocking = [f for f in findings if f.severity == "error" and (not draft or f.code.startswith("CHANGE_"))]
-    if blocking:
-        raise RuleError(findings)
+    _refuse_blocking(findings, draft)
     new = cs.new
     library = load_library()
     supplement_library = load_library(clauses_dir() / "supplement")
@@ -409,20 +422,23 @@ def change_run(old: Consortium, new: Consortium, out_root: Path | str, *, draft:
     out_root = Path(out_root)
     old_digest = old_sha256 or input_digest(old)
     new_digest = new_sha256 or input_digest(new)
-    versions = read_versions(out_root)
-    for version in versions:
-        if (version.get("base_sha256"), version.get("input_sha256")) == (old_digest, new_digest):
-            raise OutputExistsError(f"这两个版本之间的变更已生成为{serial_name(int(version['serial']))}补充协议"
-                                    f"（{version['folder']}），未重复生成")
-    serial = (int(versions[-1]["serial"]) + 1) if versions else 1
-    previous = [serial_name(int(v["serial"])) for v in versions]
     changeset, findings = review_change(old, new)
-    documents = _change_documents(changeset, findings, serial=serial, previous=previous, draft=draft)
-    if pdf:
-        documents = with_pdfs(documents, new, draft=draft,
-                              package_title=f"{new.name}{serial_name(serial)}补充协议材料", base=old)
-    folder = out_root / f"补充协议{serial_name(serial)}"
-    run = {"command": "change", "base_sha256": old_digest, "serial": serial, "previous": previous,
-           "options": {"draft": draft, "pdf": pdf, "review": False},
-           "base_input": old.model_dump(mode="json"), "input": new.model_dump(mode="json")}
-    return write_documents(folder, documents, new_digest, extra=run), findings
+    _refuse_blocking(findings, draft)  # before the folder is created: a refused change writes nothing
+    with locked_root(out_root) as root:  # the serial is claimed and written under one lock
+        versions = read_versions(root)
+        for version in versions:
+            if (version.get("base_sha256"), version.get("input_sha256")) == (old_digest, new_digest):
+                raise OutputExistsError(f"这两个版本之间的变更已生成为{serial_name(int(version['serial']))}补充协议"
+                                        f"（{version['folder']}），未重复生成")
+        serial = (int(versions[-1]["serial"]) + 1) if versions else 1
+        previous = [serial_name(int(v["serial"])) for v in versions]
+        documents = _change_documents(changeset, findings, serial=serial, previous=previous, draft=draft)
+        if pdf:
+            documents = with_pdfs(documents, new, draft=draft,
+                                  package_title=f"{new.name}{serial_name(serial)}补充协议材料", base=old)
+        folder = f"补充协议{serial_name(serial)}"
+        run = {"command": "change", "base_sha256": old_digest, "serial": serial, "previous": previous,
+               "options": {"draft": draft, "pdf": pdf, "review": False},
+               "base_input": old.model_dump(mode="json"), "input": new.model_dump(mode="json")}
+        commit(root, folder, contents_of(documents, new_digest, run))
+    return out_root / folder / MANIFEST, findings

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
+import secrets
 import shutil
-import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from docgen.errors import OutputError, OutputExistsError
 
-__all__ = ["MANIFEST", "Document", "manifest", "read_versions", "refuse_existing", "safe_filename",
-           "write_documents"]
+__all__ = ["MANIFEST", "Document", "commit", "contents_of", "locked_root", "manifest", "output_errors",
+           "read_versions", "recover", "refuse_existing", "safe_filename", "write_documents"]
 
 MANIFEST = "manifest.json"
 
@@ -24,10 +29,17 @@ _UNSAFE = str.maketrans({"/": "／", "\\": "＼", ":": "：", "*": "＊", "?": "
                          ">": "＞", "|": "｜", **{chr(i): None for i in range(32)}})
 
 
+# A file name's bytes, leaving room under the usual 255-byte limit for a prefix (01-) and the longest
+# suffix docgen adds (.签章位置.json).
+MAX_NAME_BYTES = 200
+
+
 def safe_filename(name: str) -> str:
-    """Return name usable as one file name on any system (a unit name may contain "/" or ":")."""
+    """Return name usable as one file name on any system (a unit name may contain "/" or ":"), cut on a
+    character boundary to at most MAX_NAME_BYTES bytes of UTF-8."""
     cleaned = name.translate(_UNSAFE).strip().strip(".")
-    return cleaned[:120] or "未命名"
+    cut = cleaned.encode("utf-8")[:MAX_NAME_BYTES].decode("utf-8", errors="ignore").rstrip().rstrip(".")
+    return cut or "未命名"
 
 
 @dataclass(frozen=True)
@@ -94,51 +106,215 @@ def _template_hash(name: str) -> str:
 def refuse_existing(out_dir: Path, documents: list[Document]) -> None:
     """Raise OutputExistsError naming every target (document or manifest) that already exists."""
     names = [d.filename for d in documents] + [MANIFEST]
-    existing = [name for name in names if (Path(out_dir) / name).exists()]
+    existing = [name for name in names if os.path.lexists(Path(out_dir) / name)]
     if existing:
         raise OutputExistsError(
             f"输出目录 {out_dir} 中已有以下文件，未做任何写入（如需覆盖请使用 --force）：" + "、".join(existing)
         )
 
 
+# --- the output root: locked, staged inside itself, committed through a journal ---------------------------
+
+STAGING_PREFIX = ".docgen-staging-"
+JOURNAL = "journal.json"
+LOCK_TIMEOUT = 600.0  # seconds a run waits for another run writing into the same folder
+
+
+@contextmanager
+def locked_root(root: Path, *, timeout: float | None = None) -> Iterator[Path]:
+    """Hold an exclusive lock on the output folder root (created if missing) and yield it.
+
+    The lock is an flock on the folder itself, so nothing is added to it; a second run into the same
+    folder waits (up to timeout seconds, default LOCK_TIMEOUT) instead of racing. On entry, what a
+    killed run left is repaired first: a staged run whose journal was written is completed, any other
+    staging folder is removed.
+    """
+    root = Path(root)
+    with output_errors(root):
+        _make_folder(root)
+        handle = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        _wait_for_lock(handle, root, LOCK_TIMEOUT if timeout is None else timeout)
+        with output_errors(root):
+            recover(root)
+        yield root
+    finally:
+        os.close(handle)  # releases the lock
+
+
+def _wait_for_lock(handle: int, root: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise OutputError(root, f"另一个 docgen 进程正在写入此文件夹，等待{timeout:g}秒后仍未结束") from None
+            time.sleep(0.05)
+        except OSError as exc:
+            raise OutputError(root, f"无法锁定输出文件夹：{exc.strerror}") from None
+
+
+@contextmanager
+def output_errors(path: Path) -> Iterator[None]:
+    """Turn any OSError inside the block into an OutputError naming the file and the reason."""
+    try:
+        yield
+    except OSError as exc:
+        where = Path(exc.filename) if exc.filename else path
+        raise OutputError.from_os(where, exc) from None
+
+
+def _make_folder(folder: Path) -> None:
+    """Create folder and its parents (modes from the umask); refuse a folder that is a symlink's target."""
+    if folder.is_symlink() and not folder.is_dir():
+        raise OutputError(folder, "是指向不存在位置的符号链接，未写入")
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def recover(root: Path) -> list[Path]:
+    """Complete or remove what killed runs left in root; return the staging folders dealt with.
+
+    A staging folder with a journal had every file written: its moves are redone (each is a rename,
+    so redoing is safe) and the files the journal retires are removed. One without a journal never
+    reached its first move and is simply removed: the folder still holds the previous run intact.
+    Call only while holding the lock.
+    """
+    handled = []
+    for staging in sorted(Path(root).glob(STAGING_PREFIX + "*")):
+        if staging.is_dir() and not staging.is_symlink():
+            if (staging / JOURNAL).is_file():
+                _roll_forward(root, staging)
+            shutil.rmtree(staging, ignore_errors=True)
+            handled.append(staging)
+    return handled
+
+
+def _roll_forward(root: Path, staging: Path) -> None:
+    """Move every staged file of the journal into place (the manifest last), then retire the stale ones."""
+    journal = json.loads((staging / JOURNAL).read_text(encoding="utf-8"))
+    target = root / journal["target"] if journal["target"] else root
+    for name in journal["files"]:
+        source = staging / "files" / name
+        if source.is_file():
+            _no_symlink(root, target / name)
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target / name)
+    for name in journal["remove"]:
+        path = target / name
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+            if path.parent != target:  # a sub-folder (诚信承诺书/) left empty goes too
+                with contextlib.suppress(OSError):
+                    path.parent.rmdir()
+
+
+def _no_symlink(root: Path, path: Path) -> None:
+    """Raise OutputError if path, or a folder between root and path, is a symbolic link."""
+    relative = path.relative_to(root)
+    current = root
+    for part in relative.parts:
+        current = current / part
+        if current.is_symlink():
+            raise OutputError(current, "是符号链接；docgen 不会跟随输出文件夹中的符号链接写入")
+
+
+def _check_names(folder: Path, names: list[str]) -> None:
+    """Raise OutputError if a file name repeats or would leave folder."""
+    if len(set(names)) != len(names):
+        raise OutputError(folder, "文件名重复：" + "、".join(sorted({n for n in names if names.count(n) > 1})))
+    for name in names:
+        path = PurePosixPath(name)
+        if path.is_absolute() or ".." in path.parts or not path.parts or name.startswith(STAGING_PREFIX):
+            raise OutputError(folder / name, "文件名不能离开输出文件夹")
+
+
+def _listed(manifest_path: Path) -> list[str]:
+    """Return the relative paths a previous run's manifest lists (nothing if it is not ours)."""
+    try:
+        data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    documents = data.get("documents", []) if isinstance(data, dict) else []
+    names = [d.get("path") for d in documents if isinstance(d, dict)]
+    return [n for n in names if isinstance(n, str) and n and not PurePosixPath(n).is_absolute()
+            and ".." not in PurePosixPath(n).parts]
+
+
+def commit(root: Path, sub: str, contents: list[tuple[str, bytes]], *, overwrite: bool = False) -> Path:
+    """Write contents (relative name, bytes; the manifest last) into root/sub and return that folder.
+
+    Call while holding ``locked_root(root)``. Everything is first written to a staging folder inside
+    root (same filesystem, so a mount point given as root works). A new sub-folder then appears with
+    one rename. Otherwise a journal listing the moves is written and the files are renamed into place,
+    the manifest last; the files the previous manifest listed and this run does not write are removed
+    (with overwrite), so no stale document stays. A run killed at any point leaves either the previous
+    set or, once the next run in root has recovered it, the new one.
+    """
+    names = [name for name, _ in contents]
+    target = root / sub if sub else root
+    _check_names(target, names)
+    with output_errors(target):
+        _no_symlink(root, target)
+        for name in names:
+            _no_symlink(root, target / name)
+        if os.path.lexists(target) and not target.is_dir():
+            raise OutputError(target, "已存在同名文件，不是文件夹")
+        existing = [n for n in names if os.path.lexists(target / n)]
+        if existing and not overwrite:
+            raise OutputExistsError(f"输出目录 {target} 中已有以下文件，未做任何写入（如需覆盖请使用 --force）："
+                                    + "、".join(existing))
+        stale = [n for n in _listed(target / MANIFEST) if n not in names] if overwrite else []
+        staging = root / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+        staging.mkdir()
+        journaled = False
+        try:
+            for name, data in contents:
+                path = staging / "files" / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with path.open("xb") as stream:
+                    stream.write(data)
+            if not target.exists():  # a new folder: it appears whole, with one rename
+                os.rename(staging / "files", target)
+                return target
+            journal = json.dumps({"target": sub, "files": names, "remove": stale}, ensure_ascii=False)
+            (staging / (JOURNAL + ".tmp")).write_text(journal, encoding="utf-8")
+            os.replace(staging / (JOURNAL + ".tmp"), staging / JOURNAL)
+            journaled = True  # from here on the run completes: now, or in the next run's recover()
+            _roll_forward(root, staging)
+            shutil.rmtree(staging, ignore_errors=True)
+        finally:
+            if not journaled:
+                shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def manifest_bytes(documents: list[Document], input_sha256: str, extra: dict[str, object] | None = None) -> bytes:
+    """Return manifest.json's bytes for documents."""
+    text = json.dumps(manifest(documents, input_sha256, extra), ensure_ascii=False, indent=2) + "\n"
+    return text.encode("utf-8")
+
+
+def contents_of(documents: list[Document], input_sha256: str,
+                extra: dict[str, object] | None = None) -> list[tuple[str, bytes]]:
+    """Return what a run writes: each document's name and bytes, then manifest.json."""
+    return [(d.filename, d.data) for d in documents] + [(MANIFEST, manifest_bytes(documents, input_sha256, extra))]
+
+
 def write_documents(out_dir: Path, documents: list[Document], input_sha256: str, *,
                     overwrite: bool = False, extra: dict[str, object] | None = None) -> Path:
     """Write the documents and manifest.json into out_dir and return the manifest's path.
 
-    Raise OutputExistsError, writing nothing, if any target exists and overwrite is False. Files are
-    first written to a staging folder beside out_dir and then moved into place, so an interrupted run
-    leaves either the complete set or nothing new. Raise OutputError (the folder and the system's
-    reason) when a file cannot be written.
+    Raise OutputExistsError, writing nothing, if any target exists and overwrite is False; OutputError
+    naming the path and reason if the file system refuses. out_dir is locked for the run and written
+    through ``commit``: all or nothing, and with overwrite the previous run's other files removed.
     """
-    out_dir = Path(out_dir)
-    names = [d.filename for d in documents] + [MANIFEST]
-    if len(set(names)) != len(names):
-        raise OutputError(out_dir, "文件名重复：" + "、".join(sorted({n for n in names if names.count(n) > 1})))
-    if not overwrite:
-        refuse_existing(out_dir, documents)
-    text = json.dumps(manifest(documents, input_sha256, extra), ensure_ascii=False, indent=2) + "\n"
-    contents = [(d.filename, d.data) for d in documents] + [(MANIFEST, text.encode("utf-8"))]
-    try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    except OSError as exc:
-        raise OutputError.from_os(out_dir, exc) from exc
-    try:
-        for name, data in contents:
-            (staging / name).parent.mkdir(parents=True, exist_ok=True)
-            (staging / name).write_bytes(data)
-        if not out_dir.exists():
-            os.replace(staging, out_dir)  # the whole folder appears at once
-            return out_dir / MANIFEST
-        for name, _ in contents:
-            target = out_dir / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / name, target)
-    except OSError as exc:
-        raise OutputError.from_os(out_dir, exc) from exc
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return out_dir / MANIFEST
+    contents = contents_of(documents, input_sha256, extra)
+    _check_names(Path(out_dir), [name for name, _ in contents])
+    with locked_root(Path(out_dir)) as root:
+        commit(root, "", contents, overwrite=overwrite)
+    return Path(out_dir) / MANIFEST
 
 
 def read_versions(root: Path) -> list[dict[str, Any]]:

@@ -172,6 +172,8 @@ def _docgen_errors() -> set[str]:
 def _allowed(raise_name: str, function: ast.FunctionDef | None, module: str) -> bool:
     if raise_name in _docgen_errors():
         return True
+    if module.startswith("docgen/service/") and raise_name in {"Problem", "BodyTooLarge"}:
+        return True  # the service's HTTP problems (DocgenError subclasses), answered as problem+json
     if module in {"docgen/render/_docx_fast.py", "docgen/render/docx.py"} and raise_name == "Unsupported":
         return True  # internal: caught by render_docx, which falls back to docxtpl
     if function is not None and raise_name == "ValueError":

@@ -51,3 +51,67 @@ def test_dates_and_numerals() -> None:
     assert ordinal(3) == "第三"
     assert percent(Decimal("12.50")) == "12.5%" and percent(Decimal("100.00")) == "100%"
     assert join_cn(["甲", "乙", "丙"]) == "甲、乙和丙" and join_cn(["甲"]) == "甲" and join_cn([]) == ""
+
+
+# --- numerals and amounts in words, without cn2an at run time -----------------------------------------
+# docgen writes numerals itself (importing cn2an and compiling its patterns cost a third of a cold render);
+# the words must stay those cn2an 0.5 writes, so cn2an (a test dependency) is the oracle here.
+
+@pytest.mark.parametrize("number,words", [
+    (0, "零"), (10, "十"), (11, "十一"), (20, "二十"), (110, "一百一十"), (1001, "一千零一"),
+    (1010, "一千零一十"), (10000, "一万"), (10500, "一万零五百"), (15000, "一万五千"),
+    (100000, "十万"), (100010, "十万零一十"), (1005000, "一百万五千"), (100000000, "一亿"),
+    (100001000, "一亿一千"), (100100000, "一亿零一十万"), (1000000000, "十亿"),
+])
+def test_lowercase_numerals(number: int, words: str) -> None:
+    assert cn_number(number) == words
+
+
+@pytest.mark.parametrize("amount,upper", [
+    ("0.10", "壹角整"), ("0.01", "壹分"), ("0.11", "壹角壹分"), ("1.10", "壹元壹角整"), ("1.01", "壹元零壹分"),
+    ("10000.00", "壹万元整"), ("10500.00", "壹万零伍佰元整"), ("107000.53", "壹拾万柒仟元伍角叁分"),
+    ("1000000000.00", "壹拾亿元整"), ("100100000.00", "壹亿零壹拾万元整"), ("20000001.00", "贰仟万零壹元整"),
+])
+def test_uppercase_zero_rules(amount: str, upper: str) -> None:
+    assert rmb_upper(Decimal(amount)) == upper
+
+
+def _cn2an_upper(value: Decimal) -> str:
+    import cn2an
+
+    if value == 0:
+        return "零元整"
+    words: str = cn2an.an2cn(format(value, "f"), "rmb")
+    return words + "整" if words.endswith(("元", "角")) and not words.endswith("整") else words
+
+
+def test_numerals_equal_cn2an_over_a_wide_range() -> None:
+    import itertools
+
+    import cn2an
+
+    for number in range(0, 3000):
+        assert cn_number(number) == cn2an.an2cn(number, "low"), number
+    # every placement of zeros in up to 13 digits: the 零 rules
+    for length in range(1, 14):
+        for digits in itertools.product("07", repeat=length):
+            text = "".join(digits).lstrip("0") or "0"
+            assert cn_number(int(text)) == cn2an.an2cn(int(text), "low"), text
+            for cents in ("00", "07", "70", "77"):
+                value = Decimal(f"{text}.{cents}")
+                assert rmb_upper(value) == _cn2an_upper(value), value
+
+
+@given(st.decimals(min_value=0, max_value=Decimal("9999999999999.99"), places=2))
+def test_uppercase_equals_cn2an(value: Decimal) -> None:
+    assert rmb_upper(value) == _cn2an_upper(value)
+
+
+@given(st.decimals(min_value=0, max_value=Decimal("9999999999999.99"), places=2),
+       st.dates(min_value=dt.date(1000, 1, 1)))
+def test_figures_and_dates_equal_babel(value: Decimal, day: dt.date) -> None:
+    from babel.dates import format_date
+    from babel.numbers import format_decimal
+
+    assert yuan(value) == "¥" + format_decimal(value, format="#,##0.00", locale="zh_CN")
+    assert cn_date(day) == format_date(day, format="long", locale="zh_CN")

@@ -2,7 +2,9 @@
 
 render_docx prepares each template once and rewrites only its templated parts (docgen/_docx_fast.py).
 These tests hold it to plain docxtpl (``DocxTemplate.render`` with docgen's environment, the same core
-properties set afterwards, saved and zip-normalised with the same fixed timestamps), byte for byte.
+properties set afterwards, saved and zip-normalised with the same fixed timestamps), byte for byte. "Plain
+docxtpl" is docxtpl's class with docgen's table tags (docgen/render/_docx_tags.py: ``{% colwidths %}``,
+``{% colspan %}``, ``{% cellbg %}``, ``{% cellalign %}``) applied before its own patching, as both paths do.
 No timings here: those live in benchmarks/.
 """
 
@@ -26,6 +28,7 @@ import docgen
 from docgen import documents
 from docgen.render import _docx_fast
 from docgen.render import docx as render
+from docgen.render._docx_tags import Template
 from docgen.render.docx import environment, render_docx
 
 Call = tuple[Path, dict[str, Any], dict[str, str], bytes]
@@ -50,7 +53,7 @@ def normalise(data: bytes) -> bytes:
 
 def plain_docxtpl(template: Path, context: dict[str, Any], properties: dict[str, str]) -> bytes:
     """Return what plain docxtpl makes of template, with docgen's properties and zip normalisation."""
-    document = DocxTemplate(str(template))
+    document = Template(str(template))
     document.render(dict(context), jinja_env=environment(), autoescape=False)
     for key, value in properties.items():
         setattr(document.docx.core_properties, key, value)

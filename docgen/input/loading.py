@@ -13,9 +13,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from docgen.errors import InputError, InputProblem
+from docgen.input.limits import Limits, check_data, check_json, check_yaml, limits, too_large
 from docgen.input.model import Consortium
 
-__all__ = ["load", "parse", "read_yaml"]
+__all__ = ["field_label", "load", "parse", "read_yaml"]
 
 Loc = tuple[str | int, ...]
 
@@ -86,24 +87,33 @@ def _compose_and_construct(text: str) -> tuple[yaml.Node | None, Any]:
         loader.dispose()
 
 
-def load(path: str | Path) -> Consortium:
+def load(path: str | Path, *, max_bytes: int | None = None) -> Consortium:
     """Return the consortium described by a YAML or JSON file.
 
     Raise InputError listing every problem (with line numbers where known) if the file cannot be
-    read, is not valid YAML/JSON, or does not fit the model.
+    read, is not valid YAML/JSON, or does not fit the model. A file over max_bytes (default
+    $DOCGEN_MAX_INPUT_BYTES or 5 MB), nested deeper than 64 levels or expanding through YAML aliases
+    to more than 200,000 values is refused before it is built.
     """
     path = Path(path)
     source = str(path)
+    bound = limits(max_bytes)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        with path.open("rb") as stream:
+            raw = stream.read(bound.max_bytes + 1)
+        if len(raw) > bound.max_bytes:
+            raise InputError([too_large(path.stat().st_size, bound)], source)
+        text = raw.decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError([InputProblem("", "输入文件", f"文件不存在：{path}")], source) from None
     except UnicodeDecodeError as exc:
         raise InputError([InputProblem("", "输入文件", f"不是 UTF-8 编码的文本（第{exc.start}字节）")],
                          source) from None
+    except IsADirectoryError:
+        raise InputError([InputProblem("", "输入文件", f"是文件夹而不是文件：{path}")], source) from None
     except OSError as exc:
         raise InputError([InputProblem("", "输入文件", f"无法读取：{exc.strerror}")], source) from None
-    data, lines, problems = _parse_text(text, is_json=path.suffix.lower() == ".json")
+    data, lines, problems = _parse_text(text, is_json=path.suffix.lower() == ".json", bound=bound)
     if data is None and problems:  # a syntax error: nothing to validate
         raise InputError(problems, source)
     try:
@@ -123,6 +133,10 @@ def parse(data: Any, *, source: str | None = None, lines: dict[Loc, int] | None 
     """
     if not isinstance(data, dict):
         raise InputError([InputProblem("", "输入", "顶层应为键值结构（YAML 映射或 JSON 对象）")], source)
+    if lines is None:  # data from a caller, not from load(): bound it here (load bounded the text)
+        bounded = check_data(data)
+        if bounded is not None:
+            raise InputError([InputProblem("", "输入", bounded.message)], source)
     try:
         return Consortium.model_validate(data)
     except ValidationError as exc:
@@ -254,16 +268,21 @@ def locate(findings: list[Any], lines: dict[Loc, int]) -> list[Any]:
     return [replace(f, line=_line_of(f.path, lines)) for f in findings]
 
 
-def _parse_text(text: str, *, is_json: bool) -> tuple[Any, dict[Loc, int], list[InputProblem]]:
-    """Return (data, line map, problems) for YAML or JSON text."""
+def _parse_text(text: str, *, is_json: bool, bound: Limits) -> tuple[Any, dict[Loc, int], list[InputProblem]]:
+    """Return (data, line map, problems) for YAML or JSON text within bound."""
+    limit = check_json(text, bound) if is_json else check_yaml(text, bound, _Loader)
+    if limit is not None:
+        return None, {}, [limit]
     if is_json:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             return None, {}, [InputProblem("", "输入文件", f"JSON 语法错误：{exc.msg}", exc.lineno)]
+        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+            return None, {}, [InputProblem("", "输入文件", f"JSON 数值无法读取：{exc}")]
         try:  # JSON is YAML for line-number purposes; line numbers are a courtesy only
             node, _ = _compose_and_construct(text)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):
             return data, {}, []
         lines, problems = _line_map(node)
         return data, lines, problems
@@ -274,6 +293,8 @@ def _parse_text(text: str, *, is_json: bool) -> tuple[Any, dict[Loc, int], list[
         reason = getattr(exc, "problem", None) or str(exc)
         line = mark.line + 1 if mark is not None else None
         return None, {}, [InputProblem("", "输入文件", f"YAML 语法错误：{reason}", line)]
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        return None, {}, [InputProblem("", "输入文件", f"YAML 数值无法读取：{exc}")]
     lines, problems = _line_map(node)
     return data, lines, problems
 
@@ -469,6 +490,15 @@ def _label_path(loc: Loc) -> str:
         else:
             out += ("." if out else "") + (title or str(part))
     return out or "输入"
+
+
+def field_label(path: str) -> str:
+    """Return the Chinese label of an English field path: "amendment.departures[0].unit" →
+    "本次变更说明.成员退出第1项.退出单位"."""
+    loc: list[str | int] = []
+    for name, index in re.findall(r"([A-Za-z_]+)|\[(\d+)\]", path):
+        loc.append(int(index) if index else name)
+    return _label_path(tuple(loc))
 
 
 def _field_description(loc: Loc) -> str | None:

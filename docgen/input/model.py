@@ -21,6 +21,7 @@ __all__ = [
     "IN_KIND_SOURCE",
     "KPI",
     "MECHANISM_LABELS",
+    "Accession",
     "Amendment",
     "Arbitration",
     "BackgroundIP",
@@ -31,14 +32,20 @@ __all__ = [
     "Confidentiality",
     "Consortium",
     "Contact",
+    "ContributionChange",
     "Council",
+    "DataLicence",
     "Departure",
+    "Effect",
+    "FilingUpdate",
     "FundingLine",
     "Goal",
     "Head",
     "IPPolicy",
     "InKind",
     "Indicator",
+    "LeadReplacement",
+    "LeaverLicence",
     "Litigation",
     "Mechanisms",
     "Milestone",
@@ -46,6 +53,7 @@ __all__ = [
     "Resources",
     "RiskPolicy",
     "RuleException",
+    "Settlement",
     "Share",
     "StatedTotals",
     "Task",
@@ -386,24 +394,142 @@ class RuleException(_Model):
     reason: Text = Field(title="理由", description="不符合“原则上”要求的具体理由，将写入检查结果")
 
 
+class Effect(_Model):
+    """When the supplementary agreement takes effect: on signature, on an authority's approval, or on a date."""
+
+    condition: Literal["signature", "approval", "date"] = Field(
+        "signature", title="生效条件",
+        description="signature：各方签署之日生效；approval：经批准机关批准之日生效；date：于约定日期生效")
+    authority: str | None = Field(None, title="批准机关",
+                                  description="condition 为 approval 时必填，如“青岛市科学技术局”")
+    date: dt.date | None = Field(None, title="生效日期", description="condition 为 date 时必填")
+
+
+class Settlement(_Model):
+    """How a leaving unit's funds are settled (民法典第五百六十六条: settlement on termination)."""
+
+    method: Literal["no_refund", "refund", "transfer"] = Field(
+        title="结算方式",
+        description="no_refund：已投入经费不予返还，不另行支付；refund：返还退出方已投入但尚未使用的经费；"
+                    "transfer：退出方将其在退出前项目成果中的权益转让给受让方，受让方支付对价")
+    committed: Money = Field(title="承诺投入金额（元）", description="退出方依原协议承诺投入的经费")
+    delivered: Money = Field(title="已实际投入金额（元）", description="退出方截至退出时实际投入的经费")
+    used: Money = Field(title="已使用金额（元）", description="退出方已投入经费中已经使用的部分")
+    amount: Money = Field(Decimal("0"), title="结算金额（元）", description="一方向另一方支付的金额；no_refund 时为0")
+    payer: CreditCode | None = Field(None, title="付款单位", description="支付结算金额的单位（统一社会信用代码）")
+    payee: CreditCode | None = Field(None, title="收款单位", description="收取结算金额的单位（统一社会信用代码）")
+    due_date: dt.date | None = Field(None, title="付款期限", description="结算金额最迟支付日期")
+
+
+class LeaverLicence(_Model):
+    """A licence a leaving unit keeps (to use consortium results) or grants (to the remaining parties)."""
+
+    direction: Literal["keeps", "grants"] = Field(
+        title="许可方向", description="keeps：退出方保留使用联合体成果的许可；grants：退出方向其他各方授予许可")
+    subject: Text = Field(title="许可标的", description="如“T3推理加速工具链样机”或专利名称、专利号")
+    scope: Text = Field(title="许可范围", description="使用目的、方式，是否可以转让或者再许可")
+    until: dt.date | None = Field(None, title="许可期限届满日", description="不填则在该成果权利有效期内有效")
+    fee: Money = Field(Decimal("0"), title="许可费（元）", description="0为免费许可")
+
+
+SurvivingDuty = Literal["confidentiality", "licences_granted", "breach_liability", "ip_cooperation",
+                        "audit_cooperation"]
+
+
+def _default_surviving() -> list[SurvivingDuty]:
+    return ["confidentiality", "licences_granted", "breach_liability"]
+
+
 class Departure(_Model):
     """A unit leaving the consortium through a supplementary agreement (指引 七（三）)."""
 
     unit: CreditCode = Field(title="退出单位", description="退出单位的统一社会信用代码")
     kind: Literal["自愿退出", "除名"] = Field(title="退出方式", description="自愿退出，或依原协议被除名")
     reason: Text = Field(title="退出原因", description="写入补充协议的退出原因")
-    effective_date: dt.date = Field(title="退出生效日期")
+    effective_date: dt.date | None = Field(
+        None, title="退出生效日期",
+        description="不填则自补充协议生效之日起退出；补充协议晚于该日生效的，自补充协议生效之日起退出")
+    handover_date: dt.date | None = Field(
+        None, title="交接完成期限",
+        description="任务、资料和样品移交的最迟日期，不得晚于退出生效日期；不填则在退出生效前完成")
+    settlement: Settlement | None = Field(None, title="经费结算", description="已投入、已使用经费和结算款的支付")
+    results_income: Literal["keeps", "assigns"] | None = Field(
+        None, title="退出前成果的权益",
+        description="keeps：退出方对退出前形成的成果保留权利和收益分配份额；assigns：转让给 results_assignee")
+    results_assignee: CreditCode | None = Field(None, title="成果权益受让单位",
+                                                description="results_income 为 assigns 时必填")
+    licences: list[LeaverLicence] = Field(default_factory=list, title="退出方保留或授予的许可")
+    surviving: list[SurvivingDuty] = Field(
+        default_factory=_default_surviving,
+        title="退出后继续有效的义务",
+        description="confidentiality：保密义务；licences_granted：已授予的许可；breach_liability：退出前违约的责任；"
+                    "ip_cooperation：配合办理成果权属和专利事务；audit_cooperation：配合项目审计和验收")
+
+
+class DataLicence(_Model):
+    """A data licence a joining unit gives the other parties (数据安全法, 个人信息保护法)."""
+
+    dataset: Text = Field(title="数据名称", description="许可使用的数据集或数据产品")
+    scope: Text = Field(title="使用范围", description="许可的使用目的和方式")
+    until: dt.date = Field(title="许可期限届满日")
+    derived_data: Literal["licensor", "producer", "joint"] = Field(
+        title="衍生数据归属",
+        description="licensor：归许可方；producer：归加工形成衍生数据的一方；joint：许可方与加工方共有")
+    model_training: bool = Field(title="可否用于模型训练",
+                                 description="true：可用于联合体模型的训练、验证和评测")
+    fee: Money = Field(Decimal("0"), title="许可费（元）", description="0为免费许可")
+
+
+class Accession(_Model):
+    """What a joining unit agrees on joining (指引 七（三）)."""
+
+    unit: CreditCode = Field(title="加入单位", description="加入单位的统一社会信用代码")
+    accepts_terms: bool = Field(title="接受原协议全部条款", description="必须为 true：加入单位接受原协议的全部约定")
+    effective_date: dt.date | None = Field(None, title="加入生效日期", description="不填则自补充协议生效之日起加入")
+    access_licence: Literal["none", "tasks", "all"] = Field(
+        "tasks", title="对加入前成果的使用许可",
+        description="none：不享有；tasks：为完成其承担或者参与的攻关任务免费使用；all：与其他成员单位同等使用")
+    data_licences: list[DataLicence] = Field(default_factory=list, title="数据许可")
+    no_background_ip: bool = Field(False, title="确认无背景知识产权",
+                                   description="加入单位没有拟用于联合体的背景知识产权时填 true")
+
+
+class ContributionChange(_Model):
+    unit: CreditCode = Field(title="调整投入的单位", description="统一社会信用代码")
+    reason: Text = Field(title="调整原因")
+
+
+class LeadReplacement(_Model):
+    """The lead unit replaced by a member (指引 七（三）; the agreement's article on the lead's failure)."""
+
+    successor: CreditCode = Field(title="新的牵头单位", description="统一社会信用代码，应为原协议的成员单位")
+    ground: Literal["组织不力", "退出", "协商一致"] = Field(title="更换事由")
+    reason: Text = Field(title="更换原因", description="写入补充协议的具体原因")
+    handover_date: dt.date = Field(title="档案移交期限", description="原牵头单位移交档案、账目和资料的最迟日期")
+
+
+class FilingUpdate(_Model):
+    authority: Text = Field("所在区（市、功能区）科技主管部门", title="备案机关")
+    days: int = Field(30, ge=1, le=90, title="报送期限（日）", description="自补充协议生效之日起的日数")
 
 
 class Amendment(_Model):
-    """What a new version of the input says about the change it makes (for the 补充协议)."""
+    """What a new version of the input says about the change it makes (the change brief of the 补充协议)."""
 
     signing_date: dt.date = Field(title="补充协议签订日期")
     number: str | None = Field(None, title="补充协议编号", description="可不填")
     signing_place: str | None = Field(None, title="补充协议签订地点", description="不填则与原协议相同")
     reason: Text = Field(title="变更原因", description="如“根据已立项项目的实施需要”")
+    effect: Effect = Field(default_factory=Effect, title="生效条件")
     departures: list[Departure] = Field(default_factory=list, title="成员退出",
-                                        description="每个退出单位的方式、原因和生效日期")
+                                        description="每个退出单位的方式、原因、生效、交接、结算和成果安排")
+    accessions: list[Accession] = Field(default_factory=list, title="成员加入",
+                                        description="每个加入单位的加入条件、成果使用许可和数据许可")
+    share_reason: str | None = Field(None, title="收益分配调整原因", description="约定分配比例调整时必填")
+    contribution_changes: list[ContributionChange] = Field(default_factory=list, title="投入调整",
+                                                           description="各单位调整承诺投入的原因")
+    lead_replacement: LeadReplacement | None = Field(None, title="更换牵头单位")
+    filing: FilingUpdate = Field(default_factory=FilingUpdate, title="备案变更")
 
 
 class Narrative(_Model):

@@ -44,8 +44,10 @@ from docx.opc.oxml import serialize_part_xml
 from docx.opc.part import XmlPart
 from docx.opc.parts.coreprops import CorePropertiesPart
 from docx.oxml.ns import nsmap
-from docxtpl import DocxTemplate, InlineImage, Listing, RichText, RichTextParagraph
+from docxtpl import InlineImage, Listing, RichText, RichTextParagraph
 from lxml import etree
+
+from docgen.render._docx_tags import Template
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -235,7 +237,7 @@ def _name(part: Any) -> str:
 
 def _prepare(path: str, env: Environment) -> _Prepared:
     """Return the prepared template: docxtpl's patched sources and the entries that never change."""
-    tpl = DocxTemplate(path)
+    tpl = Template(path)
     tpl.init_docx()
     docx = tpl.docx
     package = docx.part.package
@@ -285,7 +287,7 @@ def _prepare(path: str, env: Environment) -> _Prepared:
 
 # --- rendering --------------------------------------------------------------------------------------
 
-class _Renderer(DocxTemplate):  # type: ignore[misc]  # docxtpl ships no types
+class _Renderer(Template):
     """A DocxTemplate holding only the per-render state docxtpl's fix-ups use; nothing is loaded."""
 
     def __init__(self, path: str) -> None:

@@ -9,7 +9,10 @@ being read as markup and silently truncating the text.
 ``render_docx`` gives the bytes plain docxtpl would give (zip-normalised), but through
 ``docgen.render._docx_fast``, which prepares each template once per process and rewrites only its templated
 parts (tests/test_render_equivalence.py holds the two byte for byte); contexts holding docxtpl objects
-(images, rich text, …) go through plain docxtpl. Jinja, docxtpl, python-docx and lxml are imported on
+(images, rich text, …) go through plain docxtpl. Both read a template through
+``docgen.render._docx_tags.Template``: docxtpl with docgen's table tags (``{% colwidths %}``, ``{% colspan %}``,
+``{% cellbg %}``, ``{% cellalign %}``), which keep Jinja out of the attributes Word validates.
+Jinja, docxtpl, python-docx and lxml are imported on
 first use, so importing this module costs next to nothing.
 """
 
@@ -56,7 +59,19 @@ def environment() -> SandboxedEnvironment:
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
+    env.filters["dg_fit_widths"] = fit_widths  # the {% colwidths %} table tag (docgen/render/_docx_tags.py)
     return env
+
+
+def fit_widths(widths: Any, total: int) -> list[int]:
+    """Return widths (positive numbers) scaled to integers that sum to total; the first column takes the rest."""
+    values = list(widths)
+    if not values or any(isinstance(v, bool) or not isinstance(v, int | float) or v <= 0 for v in values):
+        raise TemplateError(f"模板表格的 colwidths 需要一组正数列宽，得到 {values!r}")
+    whole = sum(values)
+    scaled = [int(total * v // whole) for v in values]
+    scaled[0] += total - sum(scaled)
+    return scaled
 
 
 @lru_cache(maxsize=4096)
@@ -138,9 +153,9 @@ def _render_plain(template: Path, context: dict[str, Any], properties: Mapping[s
     Each such render leaves python-docx's package graph behind as cyclic garbage (tens of MiB over a
     few dozen renders), so it ends with a full collection; the fast path leaves no cycles.
     """
-    from docxtpl import DocxTemplate
+    from docgen.render._docx_tags import Template
 
-    document = DocxTemplate(str(template))
+    document = Template(str(template))
     try:
         # autoescape=False: docxtpl would otherwise overwrite the environment's own per-name choice
         document.render(context, jinja_env=environment(), autoescape=False)

@@ -1,0 +1,129 @@
+"""The work behind each endpoint: synchronous, run in a worker thread, each in its own temporary folder
+that is removed when the job ends. Inputs go through docgen's public loading (``docgen.load`` on the body
+written to a file), so problems carry the same labels, paths and line numbers as the CLI."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import docgen
+from docgen.errors import InputError
+from docgen.input.model import Consortium
+from docgen.rules.guideline import has_errors
+from docgen.service.problems import Problem
+
+__all__ = ["Input", "change_job", "check_job", "render_job", "zip_folder"]
+
+Format = Literal["json", "yaml"]
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same documents give the same zip bytes
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input as received: its bytes, their format and the name to show in messages."""
+
+    data: bytes
+    format: Format
+    name: str = "请求体"
+
+
+@dataclass(frozen=True)
+class Archive:
+    """A zip to send back and the file name to offer for it."""
+
+    filename: str
+    data: bytes
+
+
+def _load(item: Input, folder: Path, stem: str = "input") -> Consortium:
+    """Return the consortium in item, loaded from a file in folder like the CLI loads one."""
+    path = folder / f"{stem}.{item.format}"
+    path.write_bytes(item.data)
+    try:
+        return docgen.load(path)
+    except InputError as exc:
+        raise InputError(exc.problems, item.name) from None
+
+
+def check_job(item: Input) -> dict[str, Any]:
+    """Return check's findings for item as ``docgen check --json`` gives them, with counts."""
+    with tempfile.TemporaryDirectory(prefix="docgen-request-") as tmp:
+        consortium = _load(item, Path(tmp))
+    findings = docgen.check(consortium)
+    errors = sum(f.severity == "error" for f in findings)
+    return {"valid": not has_errors(findings), "errors": errors, "warnings": len(findings) - errors,
+            "findings": [f.as_dict() for f in findings]}
+
+
+def render_job(item: Input, *, pdf: bool = False, draft: bool = False, review: bool = False,
+               kinds: list[str] | None = None) -> Archive:
+    """Return a zip of the documents of item and their manifest; with kinds, only those kinds."""
+    from docgen.documents import all_documents, render_record, with_pdfs
+    from docgen.output import safe_filename, write_documents
+
+    wanted = set(kinds or [])
+    review = review or "agreement_review" in wanted
+    with tempfile.TemporaryDirectory(prefix="docgen-request-") as tmp:
+        folder = Path(tmp)
+        consortium = _load(item, folder)
+        findings = docgen.check(consortium)
+        documents = all_documents(consortium, draft=draft, review=review, findings=findings)
+        if wanted:
+            unknown = sorted(wanted - {d.kind for d in documents})
+            if unknown:
+                raise Problem(400, "参数无效", f"kinds 中有未知的文件类型：{'、'.join(unknown)}", code="BAD_KINDS",
+                              available=sorted({d.kind for d in documents}))
+            documents = [d for d in documents if d.kind in wanted]
+        if pdf:
+            documents = with_pdfs(documents, consortium, draft=draft)
+        out = folder / "out"
+        write_documents(out, documents, docgen.input_digest(consortium),
+                        extra=render_record(consortium, draft=draft, pdf=pdf, review=review))
+        return Archive(safe_filename(consortium.short_name) + ".zip", zip_folder(out))
+
+
+def change_job(old: Input, new: Input, *, pdf: bool = False, draft: bool = False) -> Archive:
+    """Return a zip of the change folder (补充协议第一号/…) drafted from old to new."""
+    from docgen.documents import change_run
+    from docgen.output import safe_filename
+
+    with tempfile.TemporaryDirectory(prefix="docgen-request-") as tmp:
+        folder = Path(tmp)
+        problems = []
+        loaded: list[Consortium] = []
+        for item, stem in ((old, "old"), (new, "new")):
+            try:
+                loaded.append(_load(item, folder, stem))
+            except InputError as exc:
+                problems.append(exc)
+        if problems:  # every problem of both files at once, each file named
+            raise InputError([p for exc in problems for p in _named(exc)], "、".join(e.source or "" for e in problems))
+        manifest, _findings = change_run(loaded[0], loaded[1], folder / "out", draft=draft, pdf=pdf)
+        return Archive(safe_filename(loaded[1].short_name + manifest.parent.name) + ".zip",
+                       zip_folder(manifest.parent, prefix=manifest.parent.name))
+
+
+def _named(exc: InputError) -> list[Any]:
+    """Return exc's problems with the file's name in front of each label."""
+    from docgen.errors import InputProblem
+
+    return [InputProblem(p.path, f"{exc.source}：{p.label}" if exc.source else p.label, p.message, p.line)
+            for p in exc.problems]
+
+
+def zip_folder(folder: Path, *, prefix: str = "") -> bytes:
+    """Return a zip of every file under folder, in name order with fixed timestamps (deterministic)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            name = path.relative_to(folder).as_posix()
+            info = zipfile.ZipInfo(f"{prefix}/{name}" if prefix else name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()

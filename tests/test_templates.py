@@ -1,0 +1,236 @@
+"""The committed Word templates are the source: Word-safe, tags intact, and their styling reaches the documents.
+
+templates/zh_CN/*.docx are edited in Word (or LibreOffice); nothing regenerates them. These tests hold
+what such an edit must keep: every Jinja tag sits in text (Word refuses Jinja in attributes or in a table
+grid), inside a single run, and the patched part parses as Jinja; each template opens in LibreOffice as
+it is; and a font, margin or header changed in a template reaches the rendered document.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from lxml import etree
+
+from docgen import documents
+from docgen.input.model import Consortium
+from docgen.output import Document
+from docgen.render import pdf
+from docgen.render._docx_tags import TABLE_TAGS, Template, paragraph_text
+from docgen.render.docx import environment
+from docgen.resources import templates_dir
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+TEMPLATES = sorted(templates_dir().glob("*.docx"))
+JINJA = re.compile(r"\{[{%#]|[}%#]\}")
+TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+needs_soffice = pytest.mark.skipif(
+    shutil.which("soffice") is None and shutil.which("libreoffice") is None,
+    reason="LibreOffice (soffice) is not installed: apt-get install --no-install-recommends "
+           "libreoffice-writer-nogui fonts-noto-cjk poppler-utils",
+)
+
+
+def templated_parts(path: Path) -> dict[str, bytes]:
+    """Return the parts docxtpl renders: the body, the headers and the footers."""
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()
+                if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", n)}
+
+
+def test_every_document_template_is_checked() -> None:
+    names = {p.name for p in TEMPLATES}
+    expected = {getattr(documents, k) for k in dir(documents) if k.endswith("_TEMPLATE")}
+    assert expected <= names, expected - names
+    assert len(TEMPLATES) >= 7
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.stem)
+def test_jinja_only_in_text(path: Path) -> None:
+    """No tag in an attribute, in a table grid or between elements: only w:t text holds Jinja."""
+    with zipfile.ZipFile(path) as z:
+        names = [n for n in z.namelist() if n.endswith(".xml") or n.endswith(".rels")]
+        for name in names:
+            for element in etree.fromstring(z.read(name)).iter():
+                where = f"{path.name}:{name} <{etree.QName(element).localname}>" if isinstance(
+                    element.tag, str) else f"{path.name}:{name}"
+                for key, value in element.attrib.items():
+                    assert not JINJA.search(value), f"{where} @{key}={value!r}"
+                assert not JINJA.search(element.tail or ""), f"{where} tail {element.tail!r}"
+                if element.tag != f"{W}t":
+                    assert not JINJA.search(element.text or ""), f"{where} text {element.text!r}"
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.stem)
+def test_every_tag_within_one_run(path: Path) -> None:
+    """Each tag is whole inside one w:t, as Word leaves it when typed in one go (no split by a spelling mark)."""
+    for name, xml in templated_parts(path).items():
+        root = etree.fromstring(xml)
+        for paragraph in root.iter(f"{W}p"):
+            joined = paragraph_text(paragraph)
+            if not JINJA.search(joined):
+                continue
+            pieces = [t.text or "" for t in paragraph.iter(f"{W}t")]
+            whole = sum(len(TAG.findall(piece)) for piece in pieces)
+            assert whole == len(TAG.findall(joined)), f"{path.name}:{name}: a tag is split across runs in {joined!r}"
+            for piece in pieces:
+                assert not JINJA.search(TAG.sub("", piece)), f"{path.name}:{name}: unbalanced braces in {piece!r}"
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.stem)
+def test_tags_balanced_and_parse(path: Path) -> None:
+    """After docxtpl's patching (and docgen's table tags) every templated part is one valid Jinja template."""
+    template = Template(str(path))
+    template.init_docx()
+    sources = [template.patch_xml(template.get_xml())]
+    for uri in (template.HEADER_URI, template.FOOTER_URI):
+        sources += [template.patch_xml(template.get_part_xml(part)) for _, part in template.get_headers_footers(uri)]
+    opened = closed = 0
+    for source in sources:
+        environment().parse(source)  # raises TemplateSyntaxError on an unclosed for/if or a stray end tag
+        for tag in TABLE_TAGS:
+            assert not re.search(r"\{%\s*" + tag + r"\b", source), f"{path.name}: {tag} left unapplied"
+        opened += len(re.findall(r"\{%-?\s*(?:for|if)\b", source))
+        closed += len(re.findall(r"\{%-?\s*end(?:for|if)\b", source))
+    assert opened == closed > 0
+
+
+def test_plan_table_tags_become_the_grid_spans_and_shading() -> None:
+    """The plan's generic table: {% colwidths %} and friends give a grid as wide as the template's table."""
+    template = Template(str(templates_dir() / documents.PLAN_TEMPLATE))
+    template.init_docx()
+    source = template.patch_xml(template.get_xml())
+    assert "{% for w in (b.table.widths)|dg_fit_widths(8845) %}" in source
+    assert '<w:gridSpan w:val="{{ cell.span }}"/>' in source
+    assert 'w:fill="{{ cell.fill }}"' in source
+    assert '<w:jc w:val="{{ cell.align }}"/>' in source
+
+
+def test_fit_widths_scales_to_the_table_width() -> None:
+    from docgen.render.docx import fit_widths
+
+    assert fit_widths([1, 1, 2], 8845) == [2212, 2211, 4422]
+    assert fit_widths([2949, 2948, 2948], 8845) == [2949, 2948, 2948]
+    assert sum(fit_widths([0.5, 2.4, 0.8], 9000)) == 9000
+
+
+# --- a template edited in Word: its styling reaches the next render ------------------------------------
+
+def edited_copy(tmp_path: Path, name: str, edit: dict[str, tuple[str, str]]) -> Path:
+    """Return a templates folder whose template name has, in each part, old replaced by new (once or more)."""
+    folder = tmp_path / "zh_CN"
+    shutil.copytree(templates_dir(), folder)
+    target = folder / name
+    with zipfile.ZipFile(target) as z:
+        entries = [(info, z.read(info.filename)) for info in z.infolist()]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in entries:
+            if info.filename in edit:
+                old, new = edit[info.filename]
+                text = data.decode("utf-8")
+                assert old in text, (info.filename, old)
+                data = text.replace(old, new).encode("utf-8")
+            z.writestr(info, data)
+    target.write_bytes(out.getvalue())
+    return folder
+
+
+def style_east_asia(document: docx.document.Document, style: str) -> str:
+    fonts = document.styles[style].element.find(f"{W}rPr/{W}rFonts")
+    return str(fonts.get(f"{W}eastAsia"))
+
+
+def body_style_font_edit() -> dict[str, tuple[str, str]]:
+    """DG Body's East Asian font 仿宋 → 黑体, as the style dialog in Word would change it."""
+    with zipfile.ZipFile(templates_dir() / documents.COMMITMENT_TEMPLATE) as z:
+        styles = z.read("word/styles.xml").decode("utf-8")
+    body = re.search(r'<w:style [^>]*w:styleId="DGBody".*?</w:style>', styles, re.DOTALL)
+    assert body is not None and 'w:eastAsia="仿宋"' in body.group(0)
+    return {"word/styles.xml": (body.group(0), body.group(0).replace('w:eastAsia="仿宋"', 'w:eastAsia="黑体"'))}
+
+
+def test_changed_body_font_reaches_the_document(tmp_path: Path, base: Consortium,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    before = docx.Document(io.BytesIO(documents.commitment_documents(base)[0].data))
+    assert style_east_asia(before, "DG Body") == "仿宋"
+    folder = edited_copy(tmp_path, documents.COMMITMENT_TEMPLATE, body_style_font_edit())
+    monkeypatch.setattr(documents, "templates_dir", lambda: folder)
+    after = docx.Document(io.BytesIO(documents.commitment_documents(base)[0].data))
+    assert style_east_asia(after, "DG Body") == "黑体"
+    body = [p for p in after.paragraphs if p.style.name == "DG Body"]
+    assert len(body) >= 5 and any("承诺" in p.text for p in body)
+    for paragraph in body:  # no run overrides the style's font
+        assert all(r.element.find(f"{W}rPr/{W}rFonts") is None for r in paragraph.runs), paragraph.text
+
+
+def test_changed_margins_and_header_reach_the_document(tmp_path: Path, base: Consortium,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Page margins (w:sectPr) and a letterhead typed into the header come from the template."""
+    with zipfile.ZipFile(templates_dir() / documents.AGREEMENT_TEMPLATE) as z:
+        body = z.read("word/document.xml").decode("utf-8")
+        header = z.read("word/header1.xml").decode("utf-8")
+    margins = re.search(r"<w:pgMar [^>]*/>", body)
+    paragraph_end = header.rindex("</w:p>")
+    assert margins is not None
+    letterhead = '<w:r><w:t>青岛示例律师事务所</w:t></w:r>'
+    folder = edited_copy(tmp_path, documents.AGREEMENT_TEMPLATE, {
+        "word/document.xml": (margins.group(0), re.sub(r'w:top="\d+"', 'w:top="1701"', margins.group(0))),
+        "word/header1.xml": (header[paragraph_end:], letterhead + header[paragraph_end:]),
+    })
+    monkeypatch.setattr(documents, "templates_dir", lambda: folder)
+    rendered = docx.Document(io.BytesIO(documents.render_agreement(base)))
+    section = rendered.sections[0]
+    assert section.top_margin == 1701 * 635  # twips → EMU
+    assert "青岛示例律师事务所" in section.header.paragraphs[0].text
+
+
+# --- LibreOffice opens every template as it is --------------------------------------------------------
+
+@pytest.mark.slow
+@needs_soffice
+def test_every_template_converts_to_pdf_unrendered() -> None:
+    sources = [Document("template", p.name, p.read_bytes(), f"zh_CN/{p.name}", {}) for p in TEMPLATES]
+    for source, converted in zip(sources, pdf.convert(sources), strict=True):
+        assert converted.data.startswith(b"%PDF"), source.filename
+        assert pdf.page_count(converted) >= 1, source.filename
+        text = "".join(page.extract_text() or "" for page in pdf._reader(converted).pages)
+        assert "doc.title" in re.sub(r"\s+", "", text) or "doc.title" in text, source.filename
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_changed_body_font_prints_in_that_font(tmp_path: Path, base: Consortium,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """With DG Body in 黑体 (Noto Sans CJK through fonts.conf) the commitment's PDF embeds the sans face."""
+    pdffonts = shutil.which("pdffonts")
+    if pdffonts is None:
+        pytest.skip("pdffonts is not installed (apt-get install poppler-utils)")
+
+    def fonts(documents_: list[Document]) -> str:
+        converted = pdf.convert(documents_[:1])[0]
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}.pdf"
+        path.write_bytes(converted.data)
+        return subprocess.run([pdffonts, str(path)], capture_output=True, text=True, check=True).stdout
+
+    plain = fonts(documents.commitment_documents(base))
+    assert "SansCJK" not in plain.replace(" ", "")
+    folder = edited_copy(tmp_path, documents.COMMITMENT_TEMPLATE, body_style_font_edit())
+    monkeypatch.setattr(documents, "templates_dir", lambda: folder)
+    assert "SansCJK" in fonts(documents.commitment_documents(base)).replace(" ", "")
+
+
+def test_bad_widths_name_the_tag() -> None:
+    from docgen.errors import TemplateError
+    from docgen.render.docx import fit_widths
+
+    for bad in ([], [1, 0], [1, -2], ["3"]):
+        with pytest.raises(TemplateError, match="colwidths"):
+            fit_widths(bad, 8845)
