@@ -45,13 +45,16 @@ def _autoescape(template_name: str | None) -> bool:
 
 @lru_cache(maxsize=1)
 def environment() -> SandboxedEnvironment:
-    """Return the process-wide sandboxed, strict Jinja environment with docgen's filters."""
+    """Return the process-wide sandboxed, strict Jinja environment with docgen's filters.
+
+    Its compiled templates persist between processes (docgen.render.compiled).
+    """
     import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
 
     from docgen.formatting import FILTERS
+    from docgen.render.compiled import CachingEnvironment
 
-    env = SandboxedEnvironment(
+    env = CachingEnvironment(
         undefined=jinja2.StrictUndefined,
         autoescape=_autoescape,
         keep_trailing_newline=False,
@@ -60,6 +63,7 @@ def environment() -> SandboxedEnvironment:
     )
     env.filters.update(FILTERS)
     env.filters["dg_fit_widths"] = fit_widths  # the {% colwidths %} table tag (docgen/render/_docx_tags.py)
+    env.attach_store()  # last: the filters are part of the cache file's name
     return env
 
 
