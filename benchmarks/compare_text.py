@@ -4,7 +4,7 @@ For each checkout, every valid sample is rendered (``docgen.render_to``) and the
 v1→v2 and v2→v3 are drafted (``docgen.render_change``, into one series folder, as ``make demo`` does);
 then the text of every .docx is extracted in document order — each paragraph on its own line, each table
 row as its cells joined by " | ", tracked insertions and deletions marked ⟦+…⟧ and ⟦-…⟧ — and the two
-extractions are diffed file by file.
+extractions are diffed file by file. The summary also counts the .docx files whose bytes are identical.
 
     .venv/bin/python benchmarks/compare_text.py BASE [HEAD]     # HEAD defaults to the worktree
 
@@ -16,6 +16,7 @@ Exit 0 when the texts are identical, 1 when they differ (the differences are pri
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import subprocess
 import sys
@@ -83,9 +84,9 @@ def extract(docx: Path) -> list[str]:
     return lines
 
 
-def render_checkout(revision: str, work: Path) -> dict[str, list[str]]:
+def render_checkout(revision: str, work: Path) -> dict[str, tuple[list[str], str]]:
+    """Return {relative path: (lines, SHA-256 of the bytes)} of every .docx rendered by the checkout at revision."""
     work.mkdir()
-    """Return {relative path: lines} of every .docx rendered by the checkout at revision."""
     if revision == ".":
         source = ROOT
     else:
@@ -96,7 +97,8 @@ def render_checkout(revision: str, work: Path) -> dict[str, list[str]]:
     out = work / f"out-{revision.replace('/', '_')}"
     subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, '.'); exec({_RENDER!r})", str(out)],
                    cwd=source, check=True)
-    return {str(p.relative_to(out)): extract(p) for p in sorted(out.rglob("*.docx"))}
+    return {str(p.relative_to(out)): (extract(p), hashlib.sha256(p.read_bytes()).hexdigest())
+            for p in sorted(out.rglob("*.docx"))}
 
 
 def main(argv: list[str]) -> int:
@@ -105,8 +107,12 @@ def main(argv: list[str]) -> int:
         return 2
     base, head = argv[0], argv[1] if len(argv) > 1 else "."
     with tempfile.TemporaryDirectory() as tmp:
-        before = render_checkout(base, Path(tmp) / "base")
-        after = render_checkout(head, Path(tmp) / "head")
+        rendered_before = render_checkout(base, Path(tmp) / "base")
+        rendered_after = render_checkout(head, Path(tmp) / "head")
+    before = {name: lines for name, (lines, _) in rendered_before.items()}
+    after = {name: lines for name, (lines, _) in rendered_after.items()}
+    same_bytes = sum(1 for name, (_, digest) in rendered_after.items()
+                     if name in rendered_before and rendered_before[name][1] == digest)
     differing = 0
     for name in sorted(set(before) | set(after)):
         a, b = before.get(name), after.get(name)
@@ -119,7 +125,8 @@ def main(argv: list[str]) -> int:
         print(f"== {name}")
         sys.stdout.writelines(line + "\n" for line in difflib.unified_diff(a, b, "base", "head", n=1, lineterm=""))
     total = len(set(before) | set(after))
-    print(json.dumps({"documents": total, "differing": differing}, ensure_ascii=False))
+    print(json.dumps({"documents": total, "differing": differing, "identical_bytes": same_bytes},
+                     ensure_ascii=False))
     return 1 if differing else 0
 
 

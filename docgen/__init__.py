@@ -14,9 +14,12 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from docgen.constants import DocumentKind
 from docgen.errors import (
+    ArgumentError,
     ConversionError,
     DocgenError,
+    FormatError,
     InputError,
     InputProblem,
     OutputError,
@@ -40,7 +43,8 @@ if TYPE_CHECKING:
     from docgen.rules.guideline import Finding, check
 
 __all__ = [
-    "ChangeSet", "Consortium", "ConversionError", "DocgenError", "Finding", "InputError", "InputProblem",
+    "ArgumentError", "ChangeSet", "Consortium", "ConversionError", "DocgenError", "DocumentKind", "Finding",
+    "FormatError", "InputError", "InputProblem",
     "OutputError", "OutputExistsError", "RuleError", "TemplateError", "build_package", "check", "check_change",
     "diff", "input_digest", "load", "parse", "render_agreement", "render_change", "render_commitments",
     "render_compliance", "render_plan", "render_review", "render_to", "schema", "to_pdf",

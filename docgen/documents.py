@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from docgen.clauses.library import load_library
-from docgen.drafting.agreement import Agreement, AgreementVersion, agreement_version
+from docgen.constants import DocumentKind
+from docgen.drafting.agreement import Agreement, AgreementVersion, BaseContext, agreement_version
 from docgen.drafting.commitments import assemble_commitments
 from docgen.drafting.plan import assemble_plan, load_outline
 from docgen.drafting.redline import redline
@@ -92,7 +92,7 @@ def _agreement(consortium: Consortium, outline: Agreement, template: str = AGREE
         properties={"title": outline.title, "author": consortium.lead.name,
                     "subject": "创新联合体组建协议", "keywords": f"{consortium.industry}；{consortium.sub_track}"},
     )
-    return Document("agreement", safe_filename(outline.title) + ".docx", data, f"zh_CN/{template}",
+    return Document(DocumentKind.AGREEMENT, safe_filename(outline.title) + ".docx", data, f"zh_CN/{template}",
                     outline.clause_versions, {a.id: a.variant for a in outline.articles if a.variant})
 
 
@@ -111,7 +111,7 @@ def plan_document(consortium: Consortium, *, draft: bool = False) -> Document:
     return _plan(consortium, draft)
 
 
-def _plan(consortium: Consortium, draft: bool, base: dict[str, Any] | None = None) -> Document:
+def _plan(consortium: Consortium, draft: bool, base: BaseContext | None = None) -> Document:
     outline = load_outline(templates_dir() / PLAN_OUTLINE)
     plan = assemble_plan(consortium, outline, draft=draft, base=base)
     data = render_docx(
@@ -120,7 +120,7 @@ def _plan(consortium: Consortium, draft: bool, base: dict[str, Any] | None = Non
         properties={"title": plan.title, "author": consortium.lead.name, "subject": "创新联合体建设方案",
                     "keywords": f"{consortium.industry}；{consortium.sub_track}"},
     )
-    return Document("plan", safe_filename(plan.title) + ".docx", data, f"zh_CN/{PLAN_TEMPLATE}",
+    return Document(DocumentKind.PLAN, safe_filename(plan.title) + ".docx", data, f"zh_CN/{PLAN_TEMPLATE}",
                     {"plan_outline": outline.version})
 
 
@@ -135,8 +135,8 @@ def commitment_documents(consortium: Consortium, *, draft: bool = False) -> list
     return _commitments(consortium, draft)
 
 
-def _commitments(consortium: Consortium, draft: bool, base: dict[str, Any] | None = None) -> list[Document]:
-    texts = load_library().documents.get("commitment")
+def _commitments(consortium: Consortium, draft: bool, base: BaseContext | None = None) -> list[Document]:
+    texts = load_library().documents.get(DocumentKind.COMMITMENT)
     if texts is None:
         raise TemplateError("条款库缺少 commitment.yaml（诚信承诺书文字）")
     documents = []
@@ -148,7 +148,7 @@ def _commitments(consortium: Consortium, draft: bool, base: dict[str, Any] | Non
                         "subject": f"{consortium.name}备案申请", "keywords": "诚信承诺书"},
         )
         filename = f"诚信承诺书/{index:02d}-{safe_filename(letter.unit_name)}.docx"
-        documents.append(Document("commitment", filename, data, f"zh_CN/{COMMITMENT_TEMPLATE}",
+        documents.append(Document(DocumentKind.COMMITMENT, filename, data, f"zh_CN/{COMMITMENT_TEMPLATE}",
                                   {"commitment": texts.version}))
     return documents
 
@@ -198,7 +198,8 @@ def _compliance(consortium: Consortium, draft: bool, findings: list[Finding], ve
     data = render_docx(templates_dir() / COMPLIANCE_TEMPLATE, {"doc": table},
                        properties={"title": table.title, "author": consortium.lead.name,
                                    "subject": "创新联合体合规自查表", "keywords": "青科字〔2025〕5号"})
-    return Document("compliance_table", safe_filename(table.title) + ".docx", data, f"zh_CN/{COMPLIANCE_TEMPLATE}",
+    return Document(DocumentKind.COMPLIANCE_TABLE, safe_filename(table.title) + ".docx", data,
+                    f"zh_CN/{COMPLIANCE_TEMPLATE}",
                     {"compliance": load_compliance_texts().version})
 
 
@@ -222,7 +223,7 @@ def _review(consortium: Consortium, draft: bool, version: AgreementVersion) -> D
     outline = version.agreement(draft=draft)
     signing = _agreement(consortium, outline)
     data = annotate(signing.data, assemble_review(outline, library, load_review_texts()))
-    return Document("agreement_review", safe_filename(outline.title + "（审阅本）") + ".docx", data,
+    return Document(DocumentKind.AGREEMENT_REVIEW, safe_filename(outline.title + "（审阅本）") + ".docx", data,
                     signing.template, signing.clauses)
 
 
@@ -241,9 +242,10 @@ def input_digest(consortium: Consortium) -> str:
 
 
 # The order a filing reads in: the compliance self-check, the plan, the agreement, each unit's commitment.
-_NOT_FILED = ("agreement_review",)
-_FILING_ORDER = ("compliance_table", "plan", "agreement", "supplement", "consolidated_agreement", "change_table",
-                 "redline", "commitment")
+_NOT_FILED = (DocumentKind.AGREEMENT_REVIEW,)
+_FILING_ORDER = (DocumentKind.COMPLIANCE_TABLE, DocumentKind.PLAN, DocumentKind.AGREEMENT, DocumentKind.SUPPLEMENT,
+                 DocumentKind.CONSOLIDATED_AGREEMENT, DocumentKind.CHANGE_TABLE, DocumentKind.REDLINE,
+                 DocumentKind.COMMITMENT)
 
 
 def with_pdfs(documents: list[Document], consortium: Consortium, *, draft: bool = False,
@@ -268,7 +270,7 @@ def with_pdfs(documents: list[Document], consortium: Consortium, *, draft: bool 
 
 
 # Documents that carry signature blocks, and so signing positions.
-_SIGNED = ("agreement", "supplement", "commitment")
+_SIGNED = (DocumentKind.AGREEMENT, DocumentKind.SUPPLEMENT, DocumentKind.COMMITMENT)
 
 
 def _signing_documents(filed: list[Document], bundle: Document, consortium: Consortium,
@@ -280,10 +282,10 @@ def _signing_documents(filed: list[Document], bundle: Document, consortium: Cons
     units = {u.credit_code: u for u in [*(base.units if base else []), *consortium.units]}
 
     def signatories(document: Document) -> list[Signatory]:
-        if document.kind == "commitment":  # 诚信承诺书/01-单位名称.pdf: the unit whose name the file carries
+        if document.kind == DocumentKind.COMMITMENT:  # 诚信承诺书/01-单位名称.pdf: the unit whose name the file carries
             stem = PurePosixPath(document.filename).stem.split("-", 1)[-1]
             chosen = [u for u in consortium.units if safe_filename(u.name) == stem]
-        elif document.kind == "supplement":
+        elif document.kind == DocumentKind.SUPPLEMENT:
             chosen = list(units.values())
         else:
             chosen = consortium.units
@@ -307,7 +309,8 @@ def _signing_documents(filed: list[Document], bundle: Document, consortium: Cons
 def _json_document(pdf: Document, positions: dict[str, object]) -> Document:
     """Return the signing positions of pdf as a JSON Document beside it (X.pdf → X.签章位置.json)."""
     text = json.dumps(positions, ensure_ascii=False, indent=2) + "\n"
-    return Document("signing_positions", pdf.filename.removesuffix(".pdf") + ".签章位置.json", text.encode("utf-8"))
+    return Document(DocumentKind.SIGNING_POSITIONS, pdf.filename.removesuffix(".pdf") + ".签章位置.json",
+                    text.encode("utf-8"))
 
 
 def render_to(consortium: Consortium, out_dir: Path | str, *, draft: bool = False,
@@ -387,15 +390,15 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, pr
     marked = _agreement(new, redline(change.old.outline, new_outline), REDLINE_TEMPLATE)
     name = serial_name(serial)
     return [
-        Document("supplement", safe_filename(supplement.title.replace("《", "").replace("》", "")) + ".docx",
+        Document(DocumentKind.SUPPLEMENT, safe_filename(supplement.title.replace("《", "").replace("》", "")) + ".docx",
                  supplement_data,
                  f"zh_CN/{SUPPLEMENT_TEMPLATE}", supplement.clause_versions),
-        Document("consolidated_agreement",
+        Document(DocumentKind.CONSOLIDATED_AGREEMENT,
                  safe_filename(consolidated.filename.removesuffix(".docx") + f"（依{name}补充协议汇编）") + ".docx",
                  consolidated.data, consolidated.template, consolidated.clauses),
-        Document("change_table", safe_filename(f"修订对照表（{name}补充协议）") + ".docx", table_data,
+        Document(DocumentKind.CHANGE_TABLE, safe_filename(f"修订对照表（{name}补充协议）") + ".docx", table_data,
                  f"zh_CN/{CHANGE_TABLE_TEMPLATE}", {}),
-        Document("redline",
+        Document(DocumentKind.REDLINE,
                  safe_filename(marked.filename.removesuffix(".docx") + f"（{name}补充协议修订痕迹）") + ".docx",
                  marked.data, marked.template, marked.clauses),
         _plan(new, draft, change.new.base),

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from docgen.constants import DocumentKind
 from docgen.errors import OutputError, OutputExistsError
 
 __all__ = ["MANIFEST", "Document", "commit", "contents_of", "locked_root", "manifest", "output_errors",
@@ -50,7 +51,7 @@ class Document:
     ids of clauses with variants to the variant chosen.
     """
 
-    kind: str
+    kind: DocumentKind | str  # docgen's own documents carry a DocumentKind; a caller may name others
     filename: str
     data: bytes
     template: str = ""
@@ -333,7 +334,7 @@ def read_versions(root: Path) -> list[dict[str, Any]]:
         except ValueError as exc:
             raise OutputError(path, f"清单不是有效的JSON（{exc}），无法确定补充协议的编号") from exc
         documents = data.get("documents") if isinstance(data, dict) else None
-        if not isinstance(documents, list) or not any(isinstance(d, dict) and d.get("kind") == "supplement"
+        if not isinstance(documents, list) or not any(isinstance(d, dict) and d.get("kind") == DocumentKind.SUPPLEMENT
                                                       for d in documents):
             continue  # another kind of run (render): not a change version
         if not isinstance(data.get("serial"), int) or isinstance(data["serial"], bool):

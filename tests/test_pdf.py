@@ -2,7 +2,8 @@
 
 The tests that start LibreOffice are skipped, with the reason shown, where soffice is missing; the
 tests of error handling, the watermark file and fonts.conf run everywhere. One module-scoped
-conversion of the deep-sea sample serves every test that reads its PDFs.
+conversion of the deep-sea sample serves every test that reads its PDFs. Every test here is marked
+``slow`` (``make test`` runs them; ``pytest -m "not slow"`` leaves them out while iterating).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -35,11 +37,18 @@ from docgen.output import Document
 from docgen.render import pdf
 from docgen.resources import templates_dir
 
-needs_soffice = pytest.mark.skipif(
+pytestmark = pytest.mark.slow
+
+_skip_without_soffice = pytest.mark.skipif(
     shutil.which("soffice") is None and shutil.which("libreoffice") is None,
     reason="LibreOffice (soffice) is not installed: apt-get install --no-install-recommends "
            "libreoffice-writer-nogui fonts-noto-cjk poppler-utils",
 )
+
+
+def needs_soffice(test: Callable[..., None]) -> Callable[..., None]:
+    """Mark a test that starts LibreOffice: slow, and skipped with the reason where soffice is missing."""
+    return pytest.mark.slow(_skip_without_soffice(test))
 
 
 def poppler(tool: str) -> str:

@@ -7,9 +7,11 @@ template only lays it out. Articles are numbered 第一条… across the whole d
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any
 
@@ -26,16 +28,17 @@ from docgen.clauses.engine import (
     with_ref,
 )
 from docgen.clauses.library import DocumentTexts, Library
+from docgen.constants import ACADEMIC_KINDS, ENTERPRISE, FUNDING_COLUMNS, FUNDING_SOURCES, DocumentKind, FundingSource
 from docgen.errors import TemplateError
 from docgen.formatting import amount, cn_date, cn_number
-from docgen.input.model import FUNDING_SOURCES, Consortium, Unit
-from docgen.input.totals import damages, damages_base, investment_ratios, totals
+from docgen.input.model import Consortium, Task, Unit
+from docgen.input.totals import Totals, damages, damages_base, investment_ratios, totals
 from docgen.render.docx import render_text
 
 __all__ = [
-    "Agreement", "AgreementVersion", "Annex", "Article", "Chapter", "Party", "Signature", "agreement_version",
-    "annex_citation", "annex_heading", "assemble_agreement", "base_context", "designation", "number_items",
-    "parties",
+    "Agreement", "AgreementVersion", "Annex", "AnnexRow", "Article", "BackgroundIPRow", "BaseContext", "Chapter",
+    "FundingRow", "MemberRow", "Party", "PartyRow", "Signature", "TaskRow", "TaskView", "agreement_version",
+    "annex_citation", "annex_heading", "assemble_agreement", "base_context", "designation", "number_items", "parties",
 ]
 
 # The engine's steps, under the names this module exported before the engine had a module of its own.
@@ -57,21 +60,94 @@ class Party:
 
 
 @dataclass(frozen=True)
+class MemberRow:
+    """A row of the member annex (成员单位名单)."""
+
+    no: str
+    designation: str
+    name: str
+    credit_code: str
+    kind: str
+    chain_position: str
+    role: str
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """A row of the task annex (攻关任务分工表)."""
+
+    id: str
+    title: str
+    owner: str
+    participants: str
+    period: str
+    deliverables: str
+    budget: str
+
+
+@dataclass(frozen=True)
+class FundingRow:
+    """A row of the funding annex: one unit's amounts by source (columns as in FUNDING_COLUMNS) and total."""
+
+    unit: str
+    self: str
+    fiscal: str
+    social: str
+    other: str
+    total: str
+
+
+@dataclass(frozen=True)
+class BackgroundIPRow:
+    """A row of the background-IP annex (背景知识产权清单)."""
+
+    no: str
+    unit: str
+    title: str
+    kind: str
+    number: str
+
+
+AnnexRow = MemberRow | TaskRow | FundingRow | BackgroundIPRow
+
+
+@dataclass(frozen=True)
 class Annex:
     """A table annex: its numbered title, rows of display strings, and its total where it has one."""
 
     key: str
     title: str
-    rows: tuple[dict[str, str], ...]
+    rows: tuple[AnnexRow, ...]
     total: str = ""                            # a single total (the task table's budget column)
-    total_row: dict[str, str] | None = None    # a whole total row (the funding table)
+    total_row: FundingRow | None = None        # a whole total row (the funding table)
+
+
+@dataclass(frozen=True)
+class PartyRow:
+    """A party's block in a preamble, as flat strings (the agreement's and the supplement's)."""
+
+    designation: str
+    role: str
+    name: str
+    credit_code: str
+    address: str
+    legal_representative: str
+    contact_name: str
+    contact_phone: str
+    contact_email: str
 
 
 @dataclass(frozen=True)
 class Signature:
+    """A party's line on a signature page (the agreement's and the supplement's)."""
+
     designation: str
     role: str
     name: str
+
+    @classmethod
+    def of(cls, party: Party) -> Signature:
+        return cls(party.designation, party.role, party.unit.name)
 
 
 @dataclass(frozen=True)
@@ -83,7 +159,7 @@ class Agreement:
     draft: bool
     signing_place: str
     signing_date: str
-    parties: tuple[dict[str, str], ...]
+    parties: tuple[PartyRow, ...]
     recitals: tuple[str, ...]
     chapters: tuple[Chapter, ...]
     closing: str
@@ -108,7 +184,55 @@ def parties(c: Consortium) -> list[Party]:
     return [Party(designation(i), "牵头单位" if i == 0 else "成员单位", u) for i, u in enumerate(c.units)]
 
 
-def base_context(c: Consortium) -> dict[str, Any]:
+@dataclass(frozen=True)
+class TaskView:
+    """A task as the clause texts see it (``tasks``): the model's fields plus its budget and unit names."""
+
+    task: Task
+    id: str
+    title: str
+    content: str
+    start: dt.date
+    end: dt.date
+    deliverables: list[str]
+    owner: str
+    participants: list[str]
+    budget_total: Decimal
+    owner_name: str
+    participant_names: list[str]
+
+
+@dataclass(frozen=True)
+class BaseContext:
+    """What every document's texts may use (documented in clauses/README.md), computed once per input.
+
+    ``names()`` is the mapping the Jinja texts receive; each document adds its own names to it.
+    """
+
+    c: Consortium
+    lead: Unit
+    parties: list[Party]
+    members: list[Unit]
+    enterprises: list[Unit]
+    academics: list[Unit]
+    tasks: list[TaskView]
+    funding_total: Decimal
+    funding_by_source: dict[FundingSource, Decimal]
+    term_years: int
+    copies_total: int
+    unit_name: Callable[[str], str]
+    totals: Totals                          # every money total (docgen/input/totals.py)
+    in_kind_total: Decimal
+    ratios: list[dict[str, Any]]            # designation, name, base, percent (investment ratio)
+    contributions: list[dict[str, Any]]     # per unit: own_cash, grants, third_party, cash, in_kind, … items
+    damages: list[dict[str, Any]]           # per unit: designation, name, base, amount (违约金)
+
+    def names(self) -> dict[str, Any]:
+        """Return the names a text may use, in field order."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def base_context(c: Consortium) -> BaseContext:
     """Return the names a clause text may use (documented in clauses/README.md), without ``ref``."""
     names = {u.credit_code: u.name for u in c.units}
 
@@ -122,42 +246,42 @@ def base_context(c: Consortium) -> dict[str, Any]:
         if (total := sum((f.amount for f in c.funding if f.source == source), Decimal(0)))
     }
     tasks = [
-        {"task": t, "id": t.id, "title": t.title, "content": t.content, "start": t.start, "end": t.end,
-         "deliverables": t.deliverables, "owner": t.owner, "participants": t.participants,
-         "budget_total": sum((b.amount for b in t.budget), Decimal(0)),
-         "owner_name": unit_name(t.owner) if t.owner in names else t.owner,
-         "participant_names": [names.get(p, p) for p in t.participants]}
+        TaskView(task=t, id=t.id, title=t.title, content=t.content, start=t.start, end=t.end,
+                 deliverables=t.deliverables, owner=t.owner, participants=t.participants,
+                 budget_total=sum((b.amount for b in t.budget), Decimal(0)),
+                 owner_name=unit_name(t.owner) if t.owner in names else t.owner,
+                 participant_names=[names.get(p, p) for p in t.participants])
         for t in c.tasks
     ]
     days = (c.term_end - c.term_start).days + 1
     sums = totals(c)
     designations = {p.unit.credit_code: p.designation for p in parties(c)}
-    return {
-        "totals": sums,
-        "ratios": [{"designation": designations[r.unit.credit_code], "name": r.unit.name, "base": r.base,
-                    "percent": r.percent} for r in investment_ratios(c, sums)],
-        "contributions": [
+    return BaseContext(
+        c=c,
+        lead=c.lead,
+        parties=parties(c),
+        members=c.members,
+        enterprises=[u for u in c.members if u.kind == ENTERPRISE],
+        academics=[u for u in c.members if u.kind in ACADEMIC_KINDS],
+        tasks=tasks,
+        funding_total=sum(by_source.values(), Decimal(0)),
+        funding_by_source=by_source,
+        term_years=max(1, math.ceil(days / 366)),
+        copies_total=len(c.units) * c.copies_per_party + c.copies_for_filing,
+        unit_name=unit_name,
+        totals=sums,
+        in_kind_total=sums.in_kind,
+        ratios=[{"designation": designations[r.unit.credit_code], "name": r.unit.name, "base": r.base,
+                 "percent": r.percent} for r in investment_ratios(c, sums)],
+        contributions=[
             {"designation": designations[u.code], "name": u.unit.name, "unit": u.unit, "own_cash": u.own_cash,
              "grants": u.grants, "third_party": u.third_party, "cash": u.cash, "in_kind": u.in_kind,
              "committed": u.committed, "total": u.total, "in_kind_items": u.in_kind_items}
             for u in sums.units
         ],
-        "damages": [{"designation": designations[u.code], "name": u.unit.name, "base": damages_base(c, u),
-                     "amount": damages(c, u)} for u in sums.units],
-        "c": c,
-        "lead": c.lead,
-        "parties": parties(c),
-        "members": c.members,
-        "enterprises": [u for u in c.members if u.kind == "企业"],
-        "academics": [u for u in c.members if u.kind in ("高等院校", "科研院所")],
-        "tasks": tasks,
-        "funding_total": sum(by_source.values(), Decimal(0)),
-        "in_kind_total": sums.in_kind,
-        "funding_by_source": by_source,
-        "term_years": max(1, math.ceil(days / 366)),
-        "copies_total": len(c.units) * c.copies_per_party + c.copies_for_filing,
-        "unit_name": unit_name,
-    }
+        damages=[{"designation": designations[u.code], "name": u.unit.name, "base": damages_base(c, u),
+                  "amount": damages(c, u)} for u in sums.units],
+    )
 
 
 def annex_citation(number: int, name: str) -> str:
@@ -170,10 +294,10 @@ def annex_heading(number: int, name: str) -> str:
     return f"附件{number}　{name}"
 
 
-def document_context(c: Consortium, texts: DocumentTexts, base: dict[str, Any] | None = None) -> dict[str, Any]:
+def document_context(c: Consortium, texts: DocumentTexts, base: BaseContext | None = None) -> dict[str, Any]:
     """Return base_context plus ``annex``: each annex's name as cited in the text, 附件1《…》."""
     annex = {key: annex_citation(i, name) for i, (key, name) in enumerate(texts.annexes.items(), start=1)}
-    return {**(base if base is not None else base_context(c)), "annex": annex}
+    return {**(base if base is not None else base_context(c)).names(), "annex": annex}
 
 
 def assemble_articles(library: Library, context: dict[str, Any], *,
@@ -187,23 +311,23 @@ def _render_fixed(texts: DocumentTexts, attr: str, context: dict[str, Any]) -> s
     return render_text(getattr(texts, attr), f"{texts.document}.{attr}.txt", context).strip()
 
 
-def annex_tables(c: Consortium, titles: dict[str, str], context: dict[str, Any]) -> dict[str, Annex]:
+def annex_tables(c: Consortium, titles: dict[str, str], context: BaseContext) -> dict[str, Annex]:
     """Return the annex tables computed from the data, titled from titles {key: heading}."""
     names = {u.credit_code: u.display_name for u in c.units}
     members = tuple(
-        {"no": str(i), "designation": p.designation, "name": p.unit.name, "credit_code": p.unit.credit_code,
-         "kind": p.unit.kind, "chain_position": p.unit.chain_position, "role": p.unit.role}
+        MemberRow(no=str(i), designation=p.designation, name=p.unit.name, credit_code=p.unit.credit_code,
+                  kind=p.unit.kind, chain_position=p.unit.chain_position, role=p.unit.role)
         for i, p in enumerate(parties(c), start=1)
     )
     tasks = tuple(
-        {"id": t["id"], "title": t["title"], "owner": names.get(t["owner"], t["owner"]),
-         "participants": "、".join(names.get(p, p) for p in t["participants"]) or "无",
-         "period": f"{cn_date(t['start'])}至{cn_date(t['end'])}",
-         "deliverables": "；".join(t["deliverables"]), "budget": amount(t["budget_total"])}
-        for t in context["tasks"]
+        TaskRow(id=t.id, title=t.title, owner=names.get(t.owner, t.owner),
+                participants="、".join(names.get(p, p) for p in t.participants) or "无",
+                period=f"{cn_date(t.start)}至{cn_date(t.end)}",
+                deliverables="；".join(t.deliverables), budget=amount(t.budget_total))
+        for t in context.tasks
     )
-    task_total = sum((t["budget_total"] for t in context["tasks"]), Decimal(0))
-    keys = {"自筹资金": "self", "财政资助": "fiscal", "社会资本": "social", "其他资金": "other"}
+    task_total = sum((t.budget_total for t in context.tasks), Decimal(0))
+    keys = FUNDING_COLUMNS
     funding_rows = []
     column_totals = {k: Decimal(0) for k in keys.values()}
     for unit in c.units:
@@ -211,15 +335,14 @@ def annex_tables(c: Consortium, titles: dict[str, str], context: dict[str, Any])
                              Decimal(0)) for s in FUNDING_SOURCES}
         for k, v in sums.items():
             column_totals[k] += v
-        funding_rows.append({"unit": unit.name, **{k: amount(v) for k, v in sums.items()},
-                             "total": amount(sum(sums.values(), Decimal(0)))})
-    funding_total = {"unit": "合计", **{k: amount(v) for k, v in column_totals.items()},
-                     "total": amount(sum(column_totals.values(), Decimal(0)))}
+        funding_rows.append(FundingRow(unit=unit.name, **{k: amount(v) for k, v in sums.items()},
+                                       total=amount(sum(sums.values(), Decimal(0)))))
+    funding_total = FundingRow(unit="合计", **{k: amount(v) for k, v in column_totals.items()},
+                               total=amount(sum(column_totals.values(), Decimal(0))))
     background = tuple(
-        {"no": "", "unit": unit.name, "title": ip.title, "kind": ip.kind, "number": ip.number or "—"}
-        for unit in c.units for ip in unit.background_ip
+        BackgroundIPRow(no=str(i), unit=unit.name, title=ip.title, kind=ip.kind, number=ip.number or "—")
+        for i, (unit, ip) in enumerate(((u, ip) for u in c.units for ip in u.background_ip), start=1)
     )
-    background = tuple({**row, "no": str(i)} for i, row in enumerate(background, start=1))
     return {
         "members": Annex("members", titles["members"], members),
         "tasks": Annex("tasks", titles["tasks"], tasks, total=amount(task_total)),
@@ -228,13 +351,13 @@ def annex_tables(c: Consortium, titles: dict[str, str], context: dict[str, Any])
     }
 
 
-def party_rows(parties_: list[Party]) -> tuple[dict[str, str], ...]:
+def party_rows(parties_: list[Party]) -> tuple[PartyRow, ...]:
     """Return the preamble's party blocks as flat strings."""
     return tuple(
-        {"designation": p.designation, "role": p.role, "name": p.unit.name,
-         "credit_code": p.unit.credit_code, "address": p.unit.address,
-         "legal_representative": p.unit.legal_representative, "contact_name": p.unit.contact.name,
-         "contact_phone": p.unit.contact.phone, "contact_email": p.unit.contact.email}
+        PartyRow(designation=p.designation, role=p.role, name=p.unit.name, credit_code=p.unit.credit_code,
+                 address=p.unit.address, legal_representative=p.unit.legal_representative,
+                 contact_name=p.unit.contact.name, contact_phone=p.unit.contact.phone,
+                 contact_email=p.unit.contact.email)
         for p in parties_
     )
 
@@ -248,7 +371,7 @@ class AgreementVersion:
     """
 
     consortium: Consortium
-    base: dict[str, Any]        # base_context(consortium)
+    base: BaseContext           # base_context(consortium)
     context: dict[str, Any]     # base plus ``annex`` (document_context), without ``ref``
     articles: tuple[Article, ...]
     numbers: dict[str, str]     # {clause id: 第N条}
@@ -263,9 +386,9 @@ class AgreementVersion:
         return next((a for a in self.articles if a.id == clause_id), None)
 
 
-def agreement_version(c: Consortium, library: Library, *, base: dict[str, Any] | None = None) -> AgreementVersion:
+def agreement_version(c: Consortium, library: Library, *, base: BaseContext | None = None) -> AgreementVersion:
     """Return the formation agreement of this consortium, numbered and rendered once."""
-    texts = library.documents.get("agreement")
+    texts = library.documents.get(DocumentKind.AGREEMENT)
     if texts is None:
         raise TemplateError(f"条款库 {library.folder} 缺少 agreement.yaml（协议标题、鉴于条款等）")
     base = base if base is not None else base_context(c)
@@ -287,7 +410,7 @@ def agreement_version(c: Consortium, library: Library, *, base: dict[str, Any] |
         annexes=annex_tables(c, {key: annex_heading(i, name) for i, (key, name) in enumerate(texts.annexes.items(), 1)},
                              base),
         signature_heading=_render_fixed(texts, "signature_heading", {**context, "title": title}),
-        signatures=tuple(Signature(p.designation, p.role, p.unit.name) for p in signing),
+        signatures=tuple(Signature.of(p) for p in signing),
         clause_versions={a.id: a.version for a in articles},
     )
     return AgreementVersion(c, base, context, articles, numbers, outline)

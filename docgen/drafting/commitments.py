@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docgen.clauses.library import DocumentTexts
-from docgen.drafting.agreement import base_context, number_items, parties
+from docgen.drafting.agreement import BaseContext, base_context, number_items, parties
 from docgen.input.model import Consortium
 from docgen.render.docx import render_text
 
@@ -30,12 +30,12 @@ class Commitment:
 
 
 def assemble_commitments(c: Consortium, texts: DocumentTexts, *, draft: bool = False,
-                         base: dict[str, Any] | None = None) -> list[Commitment]:
+                         base: BaseContext | None = None) -> list[Commitment]:
     """Return one commitment per unit, the lead unit first (base: its base_context, if computed)."""
-    base = base if base is not None else base_context(c)
+    names = (base if base is not None else base_context(c)).names()
     letters = []
     for party in parties(c):
-        context = {**base, "unit": party.unit, "role": party.role}
+        context = {**names, "unit": party.unit, "role": party.role}
 
         def render(field: str, context: dict[str, Any] = context) -> tuple[str, ...]:
             text = render_text(getattr(texts, field), f"commitment.{field}.txt", context)

@@ -18,16 +18,16 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from docgen.drafting.agreement import base_context, number_items
+from docgen.constants import FUNDING_SOURCES, KPI_CATEGORIES, TEXT_WIDTH
+from docgen.drafting.agreement import BaseContext, base_context, number_items
 from docgen.errors import TemplateError
 from docgen.formatting import amount, cn_date, cn_number
 from docgen.input.loading import read_yaml
-from docgen.input.model import FUNDING_SOURCES, MECHANISM_LABELS, Consortium
+from docgen.input.model import MECHANISM_LABELS, Consortium
 from docgen.render.docx import render_expression, render_text
 
 __all__ = ["PLAN_TABLES", "Plan", "PlanOutline", "assemble_plan", "load_outline"]
 
-TEXT_WIDTH = 8845  # dxa: the 156 mm text block of GB/T 9704
 ACTIVE = "2F5597"  # schedule: a quarter in which the task runs
 HEADER_FILLS = ("D9E2F3", "EDEDED", "auto")  # organisation chart: one shade per level
 
@@ -140,10 +140,18 @@ class Block:
 
 
 @dataclass(frozen=True)
+class CoverLine:
+    """A line of the plan's cover: 牵头单位（盖章）　……"""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
 class Plan:
     title: str
     draft: bool
-    cover_lines: tuple[dict[str, str], ...]
+    cover_lines: tuple[CoverLine, ...]
     blocks: tuple[Block, ...]
     version: str
 
@@ -206,7 +214,7 @@ def _goals_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
 def _kpis_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     years = list(range(c.term_start.year, c.term_end.year + 1))
     rows = []
-    for kpi in sorted(c.kpis, key=lambda k: ("管理运行机制", "科研攻关", "产出").index(k.category)):
+    for kpi in sorted(c.kpis, key=lambda k: KPI_CATEGORIES.index(k.category)):
         by_year = {t.year: t.value for t in kpi.targets}
         rows.append((Cell(kpi.category, align="center"), Cell(kpi.name), Cell(kpi.unit, align="center"),
                      *(Cell(by_year.get(y, "—"), align="center") for y in years)))
@@ -219,11 +227,11 @@ def _tasks_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     rows: list[tuple[Cell, ...]] = []
     total = Decimal(0)
     for t in ctx["tasks"]:
-        total += t["budget_total"]
-        rows.append((Cell(t["id"], align="center"), Cell(t["title"]), Cell(short.get(t["owner"], t["owner"])),
-                     Cell("、".join(short.get(p, p) for p in t["participants"]) or "无"),
-                     Cell(f"{cn_date(t['start'])}—{cn_date(t['end'])}", align="center"),
-                     Cell("；".join(t["deliverables"])), _num(t["budget_total"])))
+        total += t.budget_total
+        rows.append((Cell(t.id, align="center"), Cell(t.title), Cell(short.get(t.owner, t.owner)),
+                     Cell("、".join(short.get(p, p) for p in t.participants) or "无"),
+                     Cell(f"{cn_date(t.start)}—{cn_date(t.end)}", align="center"),
+                     Cell("；".join(t.deliverables)), _num(t.budget_total)))
     rows.append((Cell("合计", align="center", span=6), _num(total)))
     table = Table(_widths(0.7, 2.0, 1.2, 1.6, 1.9, 2.4, 1.9),
                   _head("编号", "任务名称", "承担单位", "参与单位", "起止时间", "交付成果", "经费"), tuple(rows))
@@ -247,7 +255,7 @@ def _matrix(c: Consortium, columns: list[Any], key: Callable[[Any], Any], title:
 
 
 def _budget_by_source(c: Consortium, ctx: dict[str, Any]) -> TableResult:
-    sources = [s for s in FUNDING_SOURCES if any(f.source == s for f in c.funding)]
+    sources: list[str] = [s for s in FUNDING_SOURCES if any(f.source == s for f in c.funding)]
     return _matrix(c, sources, lambda f: f.source, "经费投入计划（按资金来源）", sources)
 
 
@@ -307,7 +315,7 @@ def _organisation_chart(c: Consortium, ctx: dict[str, Any]) -> TableResult:
               f"首席专家：{c.chief_expert.name}（{c.chief_expert.title}）" if c.chief_expert else "",
               f"{c.council.kind}：{c.council.chair}召集" if c.council else ""]
     middle = [m for m in middle if m]
-    teams = [f"{t['id']}任务团队（{(c.unit(t['owner']) or c.lead).display_name}）" for t in ctx["tasks"]]
+    teams = [f"{t.id}任务团队（{(c.unit(t.owner) or c.lead).display_name}）" for t in ctx["tasks"]]
     width = max(len(teams), len(middle), 1)
     top = (Cell(f"牵头单位：{c.lead.name}", fill=HEADER_FILLS[0], align="center", span=width),)
     second = tuple(Cell(text, fill=HEADER_FILLS[1], align="center", span=span)
@@ -329,19 +337,19 @@ _HEADING_NUMBERS: dict[int, Callable[[int], str]] = {
 }
 
 
-def plan_context(c: Consortium, base: dict[str, Any] | None = None) -> dict[str, Any]:
+def plan_context(c: Consortium, base: BaseContext | None = None) -> dict[str, Any]:
     """Return the names a plan text may use: the clause context (base, if computed) plus plan groupings."""
     context = base if base is not None else base_context(c)
     by_category: dict[str, list[Any]] = {}
-    for category in ("管理运行机制", "科研攻关", "产出"):
+    for category in KPI_CATEGORIES:
         kpis = [k for k in c.kpis if k.category == category]
         if kpis:
             by_category[category] = kpis
-    return {**context, "mechanism_labels": MECHANISM_LABELS, "kpis_by_category": by_category}
+    return {**context.names(), "mechanism_labels": MECHANISM_LABELS, "kpis_by_category": by_category}
 
 
 def assemble_plan(c: Consortium, outline: PlanOutline, *, draft: bool = False,
-                  base: dict[str, Any] | None = None) -> Plan:
+                  base: BaseContext | None = None) -> Plan:
     """Return the construction plan's outline for this consortium (base: its base_context, if computed)."""
     context = plan_context(c, base)
     blocks: list[Block] = []
@@ -386,12 +394,12 @@ def assemble_plan(c: Consortium, outline: PlanOutline, *, draft: bool = False,
 
     emit(outline.sections, 1)
     cover = [
-        {"label": "牵头单位（盖章）", "value": c.lead.name},
-        {"label": "产业领域", "value": c.industry + (f"（{c.future_field}）" if c.future_field else "")},
-        {"label": "细分赛道", "value": c.sub_track},
+        CoverLine("牵头单位（盖章）", c.lead.name),
+        CoverLine("产业领域", c.industry + (f"（{c.future_field}）" if c.future_field else "")),
+        CoverLine("细分赛道", c.sub_track),
     ]
     if c.chief_expert:
-        cover.append({"label": "首席专家", "value": f"{c.chief_expert.name}（{c.chief_expert.title}）"})
-    cover.append({"label": "编制日期", "value": cn_date(c.signing_date)})
+        cover.append(CoverLine("首席专家", f"{c.chief_expert.name}（{c.chief_expert.title}）"))
+    cover.append(CoverLine("编制日期", cn_date(c.signing_date)))
     title = render_text(outline.title, "plan.title.txt", context).strip()
     return Plan(title, draft, tuple(cover), tuple(blocks), outline.version)

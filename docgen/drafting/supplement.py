@@ -9,15 +9,22 @@ the redline all read the same ``ChangeDraft``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal
 from typing import Any
 
 from docgen.clauses.engine import Article, render_articles, render_clause, uses_ref, with_ref
 from docgen.clauses.library import DocumentTexts, Library
+from docgen.constants import DocumentKind
 from docgen.drafting.agreement import (
     AgreementVersion,
     Annex,
+    BaseContext,
     Party,
+    PartyRow,
+    Signature,
     agreement_version,
     annex_citation,
     annex_heading,
@@ -27,12 +34,13 @@ from docgen.drafting.agreement import (
 )
 from docgen.errors import InputError, InputProblem, TemplateError
 from docgen.formatting import cn_date, cn_number, join_cn
-from docgen.input.model import Unit
+from docgen.input.model import Amendment, Consortium, Task, Unit
 from docgen.render.docx import render_text
-from docgen.rules.change import ChangeSet
+from docgen.rules.change import ChangeSet, Reassignment
 
-__all__ = ["AmendedArticle", "ChangeDraft", "ChangeTable", "Supplement", "amended_articles",
-           "assemble_change_table", "assemble_supplement", "prepare_change", "serial_name", "supplement_context"]
+__all__ = ["AmendedArticle", "AnnexRevision", "ChangeDraft", "ChangeRow", "ChangeTable", "JoiningUnit", "LeavingUnit",
+           "Supplement", "SupplementContext", "UpdatedUnit", "amended_articles", "assemble_change_table",
+           "assemble_supplement", "prepare_change", "serial_name", "supplement_context"]
 
 
 @dataclass(frozen=True)
@@ -60,23 +68,34 @@ class Supplement:
     serial: int
     signing_place: str
     signing_date: str
-    parties: tuple[dict[str, str], ...]
+    parties: tuple[PartyRow, ...]
     recitals: tuple[str, ...]
     articles: tuple[Article, ...]
     closing: str
     annexes: tuple[Annex, ...]
     signature_heading: str
-    signatures: tuple[dict[str, str], ...]
+    signatures: tuple[Signature, ...]
     clause_versions: dict[str, str]
 
 
 @dataclass(frozen=True)
+class ChangeRow:
+    """One row of the 修订对照表: where the article is, its text before and after."""
+
+    clause: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ChangeTable:
+    """The 修订对照表 as plain data, ready for the template."""
+
     title: str
     subtitle: str
     draft: bool
     intro: tuple[str, ...]
-    rows: tuple[dict[str, Any], ...]
+    rows: tuple[ChangeRow, ...]
     note: str
 
 
@@ -259,7 +278,88 @@ def _name(names: dict[str, str], credit_code: str) -> str:
     return names[credit_code]
 
 
-def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class JoiningUnit:
+    """A unit the change adds, as the supplement's texts see it (``joined``)."""
+
+    designation: str
+    name: str
+    role: str
+    tasks: list[str]
+    cash: Decimal
+    people: int | None
+    in_kind: list[str]
+    background_ip: list[str]
+
+
+@dataclass(frozen=True)
+class LeavingUnit:
+    """A unit the change removes (``left``): its departure record and the tasks it hands over."""
+
+    designation: str
+    name: str
+    kind: str
+    reason: str
+    effective_date: dt.date | None  # None: when the supplement takes effect
+    handover: list[str]
+
+
+@dataclass(frozen=True)
+class UpdatedUnit:
+    """A unit whose details change (``updated_units``): the sentence stating the change."""
+
+    name: str
+    change: str
+
+
+@dataclass(frozen=True)
+class AnnexRevision:
+    """An annex the supplement revises (``annexes``): the original's citation and the revised one's."""
+
+    original: str
+    revised: str
+
+
+@dataclass(frozen=True)
+class SupplementContext:
+    """What the supplement's and the change table's texts may use (documented in clauses/README.md):
+    the new version's base context plus the facts of the change. ``names()`` is what the texts receive."""
+
+    base: BaseContext
+    old: Consortium
+    amendment: Amendment | None
+    original_title: str
+    original_parties: str
+    serial: int
+    serial_name: str
+    previous: list[str]
+    joined: list[JoiningUnit]
+    left: list[LeavingUnit]
+    updated_units: list[UpdatedUnit]
+    changes_summary: list[str]
+    tasks_reassigned: tuple[Reassignment, ...]
+    tasks_added: tuple[Task, ...]
+    tasks_removed: tuple[Task, ...]
+    tasks_changed: tuple[str, ...]
+    head_changed: bool
+    chief_expert_changed: bool
+    shares_changed: bool
+    funding_changed: bool
+    other_fields: tuple[str, ...]
+    copies_total: int
+    old_ref: Callable[[str], str]
+    annexes: list[AnnexRevision] = field(default_factory=list)  # set by assemble_supplement
+    amended: list[AmendedArticle] | None = None                   # set by assemble_supplement
+
+    def names(self) -> dict[str, Any]:
+        """Return the names the texts may use: the base context's, then the change's."""
+        own = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "base"}
+        if self.amended is None:
+            del own["amended"]
+        return {**self.base.names(), **own}
+
+
+def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) -> SupplementContext:
     """Return the names the supplement's texts may use (documented in clauses/README.md)."""
     cs = change.changeset
     old_numbers = change.old.numbers
@@ -273,13 +373,13 @@ def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) ->
     joined = []
     for unit in cs.joined:
         tasks = [_task_label(t) for t in cs.new.tasks if unit.credit_code in (t.owner, *t.participants)]
-        joined.append({
-            "designation": change.designation(unit), "name": unit.name, "role": unit.role,
-            "tasks": tasks, "cash": unit.resources.cash, "people": unit.resources.people,
-            "in_kind": [i.description for i in unit.resources.in_kind],
-            "background_ip": [f"《{ip.title}》（{ip.kind}{'，' + ip.number if ip.number else ''}）"
-                              for ip in unit.background_ip],
-        })
+        joined.append(JoiningUnit(
+            designation=change.designation(unit), name=unit.name, role=unit.role,
+            tasks=tasks, cash=unit.resources.cash, people=unit.resources.people,
+            in_kind=[i.description for i in unit.resources.in_kind],
+            background_ip=[f"《{ip.title}》（{ip.kind}{'，' + ip.number if ip.number else ''}）"
+                           for ip in unit.background_ip],
+        ))
     left = []
     for unit in cs.left:
         departure = cs.departure(unit)
@@ -287,38 +387,37 @@ def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) ->
             raise TemplateError(f"{unit.name}退出但没有退出记录（amendment.departures）")
         handover = [f"{_task_label(r.task)}由{_name(names, r.new_owner)}承担"
                     for r in cs.tasks_reassigned if r.old_owner == unit.credit_code]
-        left.append({"designation": change.designation(unit), "name": unit.name,
-                     "kind": departure.kind, "reason": departure.reason,
-                     "effective_date": departure.effective_date, "handover": handover})
-    updated = [{"name": u.old.name, "change": _unit_change(u.old, u.new, change.designation(u.old))}
+        left.append(LeavingUnit(designation=change.designation(unit), name=unit.name,
+                                kind=departure.kind, reason=departure.reason,
+                                effective_date=departure.effective_date, handover=handover))
+    updated = [UpdatedUnit(u.old.name, _unit_change(u.old, u.new, change.designation(u.old)))
                for u in cs.updated_units
                if (u.old.name, u.old.address, u.old.legal_representative, u.old.contact, u.old.role,
                    u.old.kind, u.old.chain_position, u.old.resources, u.old.background_ip)
                != (u.new.name, u.new.address, u.new.legal_representative, u.new.contact, u.new.role,
                    u.new.kind, u.new.chain_position, u.new.resources, u.new.background_ip)]
-    return {
-        **change.new.base,
-        "old": cs.old,
-        "amendment": cs.new.amendment,
-        "original_title": change.old.outline.title,
-        "original_parties": "甲方与乙方一" if len(cs.old.members) == 1
+    return SupplementContext(
+        base=change.new.base,
+        old=cs.old,
+        amendment=cs.new.amendment,
+        original_title=change.old.outline.title,
+        original_parties="甲方与乙方一" if len(cs.old.members) == 1
         else f"甲方与乙方一至乙方{cn_number(len(cs.old.members))}",
-        "serial": serial,
-        "serial_name": serial_name(serial),
-        "previous": previous,
-        "joined": joined,
-        "left": left,
-        "updated_units": updated,
-        "changes_summary": _summary(cs),
-        "tasks_reassigned": cs.tasks_reassigned, "tasks_added": cs.tasks_added,
-        "tasks_removed": cs.tasks_removed, "tasks_changed": cs.tasks_changed,
-        "head_changed": cs.head_changed, "chief_expert_changed": cs.chief_expert_changed,
-        "shares_changed": cs.shares_changed, "funding_changed": cs.funding_changed,
-        "other_fields": cs.other_fields,
-        "copies_total": len(change.parties) * cs.new.copies_per_party + cs.new.copies_for_filing,
-        "old_ref": old_ref,
-        "annexes": [],  # filled by assemble_supplement once the revised annexes are known
-    }
+        serial=serial,
+        serial_name=serial_name(serial),
+        previous=previous,
+        joined=joined,
+        left=left,
+        updated_units=updated,
+        changes_summary=_summary(cs),
+        tasks_reassigned=cs.tasks_reassigned, tasks_added=cs.tasks_added,
+        tasks_removed=cs.tasks_removed, tasks_changed=cs.tasks_changed,
+        head_changed=cs.head_changed, chief_expert_changed=cs.chief_expert_changed,
+        shares_changed=cs.shares_changed, funding_changed=cs.funding_changed,
+        other_fields=cs.other_fields,
+        copies_total=len(change.parties) * cs.new.copies_per_party + cs.new.copies_for_filing,
+        old_ref=old_ref,
+    )
 
 
 _REVISABLE = ("members", "tasks", "funding")
@@ -353,17 +452,15 @@ def assemble_supplement(change: ChangeDraft, library: Library, supplement_librar
                         previous: list[str], draft: bool = False) -> Supplement:
     """Return the supplementary agreement's outline for this change."""
     cs = change.changeset
-    texts = _texts(supplement_library, "supplement", "补充协议文字")
+    texts = _texts(supplement_library, DocumentKind.SUPPLEMENT, "补充协议文字")
     amendment = cs.new.amendment
     if amendment is None:
         raise TemplateError("新版本没有 amendment（补充协议签订日期和变更原因），不能起草补充协议")
-    context = supplement_context(change, serial, previous)
-    annexes = revised_annexes(change, _texts(library, "agreement", "协议文字"), texts)
-    context["annexes"] = [
-        {"original": original, "revised": annex_citation(i, texts.annexes[annex.key])}
-        for i, (original, annex, _) in enumerate(annexes, start=1)
-    ]
-    context["amended"] = list(change.amended)
+    annexes = revised_annexes(change, _texts(library, DocumentKind.AGREEMENT, "协议文字"), texts)
+    revisions = [AnnexRevision(original, annex_citation(i, texts.annexes[annex.key]))
+                 for i, (original, annex, _) in enumerate(annexes, start=1)]
+    context = replace(supplement_context(change, serial, previous), annexes=revisions,
+                      amended=list(change.amended)).names()
     articles, numbers = render_articles(supplement_library, context)
     full = with_ref(supplement_library, context, numbers)
     title = render_text(texts.title, "supplement.title.txt", full).strip()
@@ -381,8 +478,7 @@ def assemble_supplement(change: ChangeDraft, library: Library, supplement_librar
         annexes=tuple(annex for _, annex, _ in annexes),
         signature_heading=render_text(texts.signature_heading, "supplement.signature_heading.txt",
                                       {**full, "title": title}).strip(),
-        signatures=tuple({"designation": p.designation, "role": p.role, "name": p.unit.name}
-                         for p in change.parties),
+        signatures=tuple(Signature.of(p) for p in change.parties),
         clause_versions={a.id: a.version for a in articles},
     )
 
@@ -390,14 +486,13 @@ def assemble_supplement(change: ChangeDraft, library: Library, supplement_librar
 def assemble_change_table(change: ChangeDraft, supplement_library: Library, *, serial: int,
                           draft: bool = False) -> ChangeTable:
     """Return the 修订对照表: one row per amended article, before and after."""
-    texts = _texts(supplement_library, "change_table", "修订对照表文字")
-    context = supplement_context(change, serial, [])
+    texts = _texts(supplement_library, DocumentKind.CHANGE_TABLE, "修订对照表文字")
+    context = supplement_context(change, serial, []).names()
     rows = []
     for a in change.amended:
         where = a.old_number or f"{a.after_number}之后（新增）"
         renumbered = f"（汇编文本{a.new_number}）" if a.new_number and a.new_number != a.old_number else ""
-        rows.append({"clause": f"{where}{renumbered}　{a.title}",
-                     "before": a.before or ("（无）",), "after": a.after or ("（删除）",)})
+        rows.append(ChangeRow(f"{where}{renumbered}　{a.title}", a.before or ("（无）",), a.after or ("（删除）",)))
 
     def render(field: str) -> str:
         return render_text(getattr(texts, field), f"change_table.{field}.txt", context).strip()

@@ -16,6 +16,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
+from docgen.constants import FUNDING_SOURCES, ChainPosition, FundingSource, KpiCategory, UnitKind
+
 __all__ = [
     "FUNDING_SOURCES",
     "IN_KIND_SOURCE",
@@ -101,10 +103,6 @@ Money = Annotated[
 Text = Annotated[str, Field(min_length=1)]
 Percent = Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)]
 
-UnitKind = Literal["企业", "高等院校", "科研院所", "其他"]
-ChainPosition = Literal["上游", "中游", "下游", "科研支撑"]
-FundingSource = Literal["自筹资金", "财政资助", "社会资本", "其他资金"]
-FUNDING_SOURCES: tuple[str, ...] = ("自筹资金", "财政资助", "社会资本", "其他资金")
 IN_KIND_SOURCE = "实物投入"
 BudgetSource = Literal["自筹资金", "财政资助", "社会资本", "其他资金", "实物投入"]
 
@@ -378,7 +376,7 @@ class YearTarget(_Model):
 
 class KPI(_Model):
     name: Text = Field(title="指标名称")
-    category: Literal["管理运行机制", "科研攻关", "产出"] = Field(
+    category: KpiCategory = Field(
         title="评价维度", description="对应指引七(二)绩效评价的三项内容")
     unit: Text = Field(title="计量单位", description="如“项”“件”“万元”")
     targets: list[YearTarget] = Field(min_length=1, title="年度目标")

@@ -171,7 +171,7 @@ def totals(c: Consortium) -> Totals:
     units = []
     for unit in c.units:
         lines = [f for f in c.funding if f.unit == unit.credit_code]
-        by_source = {s: _sum(f.amount for f in lines if f.source == s) for s in FUNDING_SOURCES}
+        by_source: dict[str, Decimal] = {s: _sum(f.amount for f in lines if f.source == s) for s in FUNDING_SOURCES}
         years = sorted({f.year for f in lines})
         by_year = {y: _sum(f.amount for f in lines if f.year == y) for y in years}
         items = tuple(unit.resources.in_kind)
@@ -181,7 +181,7 @@ def totals(c: Consortium) -> Totals:
         units.append(UnitTotals(unit, by_source, by_year, items, in_kind_years))
     tasks = []
     for task in c.tasks:
-        cash = {s: _sum(b.amount for b in task.budget if b.source == s) for s in FUNDING_SOURCES}
+        cash: dict[str, Decimal] = {s: _sum(b.amount for b in task.budget if b.source == s) for s in FUNDING_SOURCES}
         by_payer: dict[str, dict[str, Decimal]] = {}
         for line in task.budget:
             payer = by_payer.setdefault(line.unit or task.owner, {})

@@ -25,6 +25,7 @@ from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 from pypdf.errors import PdfReadError
 from pypdf.generic import DictionaryObject, NameObject
 
+from docgen.constants import DocumentKind
 from docgen.errors import ArgumentError, ConversionError, OutputError, OutputExistsError
 from docgen.output import Document
 from docgen.resources import templates_dir
@@ -36,7 +37,7 @@ __all__ = [
 
 APT_PACKAGES = "libreoffice-writer-nogui fonts-noto-cjk poppler-utils"
 INSTALL_HINT = f"apt-get install --no-install-recommends {APT_PACKAGES}"
-PACKAGE_KIND = "package_pdf"
+PACKAGE_KIND = DocumentKind.PACKAGE_PDF
 
 # Where LibreOffice may live when it is not on PATH (the macOS application bundle).
 _KNOWN_SOFFICE = (Path("/Applications/LibreOffice.app/Contents/MacOS/soffice"),)
@@ -316,7 +317,7 @@ def to_pdf(paths: list[Path], *, overwrite: bool = False, timeout: float = 300) 
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise ConversionError("找不到要转换的文件：" + "、".join(missing))
-    pdfs = convert([Document("docx", p.name, _read(p)) for p in paths], timeout=timeout)
+    pdfs = convert([Document(DocumentKind.DOCX, p.name, _read(p)) for p in paths], timeout=timeout)
     for target, pdf in zip(targets, pdfs, strict=False):
         _write_atomically(target, pdf.data)
     return targets
@@ -330,7 +331,7 @@ def build_package(pdf_paths: list[Path], out: Path, *, title: str, author: str, 
     """
     out = Path(out)
     _refuse_existing([out], overwrite)
-    pdfs = [Document("pdf", Path(p).name, _read(Path(p))) for p in pdf_paths]
+    pdfs = [Document(DocumentKind.PDF, Path(p).name, _read(Path(p))) for p in pdf_paths]
     merged = package(pdfs, title=title, author=author, subject=subject, keywords=keywords, draft=draft,
                      filename=out.name)
     _write_atomically(out, merged.data)

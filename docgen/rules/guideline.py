@@ -16,15 +16,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
+from docgen.constants import ACADEMIC_KINDS, ENTERPRISE, FUNDING_SOURCES
 from docgen.formatting import cn_date, yuan
-from docgen.input.model import (
-    FUNDING_SOURCES,
-    IN_KIND_SOURCE,
-    MECHANISM_LABELS,
-    Arbitration,
-    Consortium,
-    StatedTotals,
-)
+from docgen.input.model import IN_KIND_SOURCE, MECHANISM_LABELS, Arbitration, Consortium, StatedTotals
 from docgen.input.totals import damages_base, investment_ratios, totals
 
 __all__ = [
@@ -42,7 +36,6 @@ QINGDAO_DISTRICTS: tuple[str, ...] = (
     "市南区", "市北区", "李沧区", "崂山区", "城阳区", "黄岛区", "西海岸新区", "即墨区",
     "胶州市", "平度市", "莱西市",
 )
-ACADEMIC_KINDS = ("高等院校", "科研院所")
 MAX_TERM_YEARS = 3
 
 # Rules the guideline states as 原则上 (as a rule): a recorded reason turns the error into a warning.
@@ -133,7 +126,7 @@ def _party_codes(c: Consortium) -> set[str]:
 
 @_rule
 def lead_is_enterprise(c: Consortium) -> Iterator[Finding]:
-    if c.lead.kind != "企业":
+    if c.lead.kind != ENTERPRISE:
         yield _error("LEAD_NOT_ENTERPRISE",
                      f"牵头单位应为企业（指引 四（一）1：由行业领军企业牵头组建），当前为“{c.lead.kind}”；"
                      "请由成员中的企业担任牵头单位，或核对 lead.kind",
@@ -153,7 +146,7 @@ def lead_in_qingdao(c: Consortium) -> Iterator[Finding]:
 
 @_rule
 def enough_enterprises(c: Consortium) -> Iterator[Finding]:
-    count = sum(1 for u in c.members if u.kind == "企业")
+    count = sum(1 for u in c.members if u.kind == ENTERPRISE)
     if count < 3:
         yield _error("TOO_FEW_ENTERPRISES",
                      f"除牵头单位外的产业链上下游企业原则上不少于3家，当前为{count}家；请增加成员企业，"
