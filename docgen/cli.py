@@ -23,8 +23,10 @@ from docgen.errors import (
     EXIT_FINDINGS,
     EXIT_INPUT,
     EXIT_OUTPUT,
+    ArgumentError,
     DocgenError,
     InputError,
+    InputProblem,
     OutputError,
     OutputExistsError,
     RuleError,
@@ -119,6 +121,63 @@ def init_command(path: Path, force: bool) -> None:
     except OSError as exc:
         _fail(OutputError.from_os(path, exc))
     _out.print(f"已写入 {path}。填写后运行：docgen check {path}")
+
+
+def _write_output(path: Path, data: bytes, force: bool) -> None:
+    """Write data to path like ``init`` does: never through a symlink, never over a file without force."""
+    if path.is_symlink():
+        _fail(OutputError(path, "是符号链接，docgen 不会跟随它写入"))
+    if path.exists() and not force:
+        _fail(OutputExistsError(f"{path} 已存在，未写入（如需覆盖请使用 --force）。"))
+    try:
+        _write_new(path, data)
+    except OSError as exc:
+        _fail(OutputError.from_os(path, exc))
+
+
+@main.command("import")
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_path", required=True, type=click.Path(path_type=Path), help="The YAML to write.")
+@click.option("--base", type=click.Path(path_type=Path),
+              help="An input whose other parts (goals, mechanisms, dispute …) the YAML keeps.")
+@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+def import_command(workbook: Path, out_path: Path, base: Path | None, force: bool) -> None:
+    """Import the lead unit, members, tasks, task budgets and funding from an .xlsx workbook (the template
+    from `docgen export --template`) into a YAML input. Every problem names its sheet, row and column."""
+    import yaml
+
+    from docgen.input.spreadsheet import read_workbook
+
+    base_data = docgen.load(base).model_dump(mode="json", exclude_defaults=True) if base else None
+    try:
+        source = workbook.read_bytes()
+    except OSError as exc:
+        _fail(InputError([InputProblem("", "工作簿", f"无法读取：{exc.strerror}")], str(workbook)))
+    data = read_workbook(source, base_data, name=str(workbook))
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+    _write_output(out_path, text.encode("utf-8"), force)
+    if base is None:
+        _out.print(f"已写入 {out_path}（成员单位、攻关任务和经费）。其余内容请补充后运行：docgen check {out_path}；"
+                   "或用 --base 指定已有输入，合并其余内容。")
+    else:
+        _out.print(f"已写入 {out_path}（{base} 的其余内容已保留）。下一步：docgen check {out_path}")
+
+
+@main.command("export")
+@click.argument("input_file", required=False, type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_path", required=True, type=click.Path(path_type=Path), help="The .xlsx to write.")
+@click.option("--template", is_flag=True, help="Write the empty template workbook (no INPUT_FILE).")
+@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+def export_command(input_file: Path | None, out_path: Path, template: bool, force: bool) -> None:
+    """Export the lead unit, members, tasks, task budgets and funding of INPUT_FILE to an .xlsx workbook,
+    or with --template the empty workbook with Chinese headers and drop-down lists."""
+    from docgen.input.spreadsheet import write_workbook
+
+    if (input_file is None) == (not template):
+        _fail(ArgumentError("请指定一个输入文件，或使用 --template 导出空白模板（二者选一）"))
+    data = write_workbook(docgen.load(input_file) if input_file else None)
+    _write_output(out_path, data, force)
+    _out.print(f"已写入 {out_path}")
 
 
 def _write_new(path: Path, data: bytes) -> None:

@@ -105,6 +105,9 @@ BREAKS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
                                 "tasks"),
     "STATED_TOTAL_MISMATCH": (lambda d: d.update(totals={"total": "1"}), "totals.total"),
     "BREACH_FLOOR_ABOVE_CAP": (lambda d: d["breach"].update(floor="3000000", cap="2000000"), "breach.floor"),
+    "IMPLAUSIBLE_DATE": (lambda d: d.update(signing_date="1999-12-31"), "signing_date"),
+    "IMPLAUSIBLE_COUNT": (lambda d: d["members"][0]["resources"].update(people=200_000),
+                          "members[0].resources.people"),
 }
 
 

@@ -291,3 +291,32 @@ def test_docgen_serve_answers_on_loopback() -> None:
         server.wait(10)
         if server.stdout:
             server.stdout.close()
+
+
+def test_spreadsheet_endpoints() -> None:
+    import openpyxl
+
+    consortium = docgen.load(BASE_SAMPLE)
+    app = create_app(Settings())
+    base = json.dumps(consortium.model_dump(mode="json"), ensure_ascii=False)
+
+    async def go(c: httpx.AsyncClient) -> list[httpx.Response]:
+        template = await c.get("/v1/template.xlsx")
+        exported = await c.post("/v1/export", content=SAMPLE, headers=YAML)
+        imported = await c.post("/v1/import", files={"file": ("book.xlsx", exported.content)}, data={"base": base})
+        book = openpyxl.load_workbook(io.BytesIO(exported.content))
+        book["经费投入"]["D2"] = "abc"
+        buffer = io.BytesIO()
+        book.save(buffer)
+        broken = await c.post("/v1/import", files={"file": ("book.xlsx", buffer.getvalue())})
+        return [template, exported, imported, broken]
+
+    template, exported, imported, broken = call(app, go)
+    assert template.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert openpyxl.load_workbook(io.BytesIO(template.content)).sheetnames[0] == "成员单位"
+    rows = list(openpyxl.load_workbook(io.BytesIO(exported.content))["成员单位"].iter_rows(values_only=True))
+    assert rows[1][1] == consortium.lead.name
+    assert imported.status_code == 200 and docgen.parse(imported.json()) == consortium
+    assert broken.status_code == 422
+    assert broken.json()["problems"][0]["label"] == "工作表“经费投入”第2行D列（金额（元））"
+    assert broken.json()["problems"][0]["path"] == "funding[0].amount"

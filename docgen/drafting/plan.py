@@ -290,7 +290,8 @@ def quarters(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
 
 
 def _schedule_chart(c: Consortium, ctx: dict[str, Any]) -> TableResult:
-    periods = quarters(c.term_start, c.term_end)
+    # a reversed term (an error check reports; drafted only with --draft) still gets its first quarter
+    periods = quarters(c.term_start, c.term_end) or quarters(c.term_start, c.term_start)
     years = sorted({y for y, _ in periods})
     header = (Cell("攻关任务", align="center"),
               *(Cell(f"{y}年", align="center", span=sum(1 for yy, _ in periods if yy == y)) for y in years))

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from docgen.errors import InputError, InputProblem
+from docgen.input import text
 from docgen.input.limits import Limits, check_data, check_json, check_yaml, limits, too_large
 from docgen.input.model import Consortium
 
@@ -137,11 +138,26 @@ def parse(data: Any, *, source: str | None = None, lines: dict[Loc, int] | None 
         bounded = check_data(data)
         if bounded is not None:
             raise InputError([InputProblem("", "输入", bounded.message)], source)
+    policy = [_policy_problem(loc, message, lines or {}) for loc, message in text.problems(data)]
     try:
-        return Consortium.model_validate(data)
+        consortium = Consortium.model_validate(data)
     except ValidationError as exc:
         problems = _collapse_references([_problem(err, lines or {}) for err in exc.errors(include_url=False)])
-        raise InputError(problems, source, findings=rules_despite(data, lines or {})) from None
+        flagged = {p.path for p in policy}
+        raise InputError(policy + [p for p in problems if p.path not in flagged], source,
+                         findings=rules_despite(data, lines or {})) from None
+    policy += [_policy_problem(loc, message, lines or {}) for loc, message in text.date_problems(consortium)]
+    if policy:
+        from docgen.rules.guideline import check
+
+        raise InputError(policy, source, findings=locate(check(consortium), lines or {}))
+    return consortium
+
+
+def _policy_problem(loc: Loc, message: str, lines: dict[Loc, int]) -> InputProblem:
+    """Return the InputProblem for a value the text policy refuses (docgen.input.text)."""
+    line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+    return InputProblem(_english_path(loc), _label_path(loc), message, line)
 
 
 _UNIT_CODE = re.compile(r"^(lead|members\[\d+\])\.credit_code$")

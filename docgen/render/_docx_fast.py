@@ -316,7 +316,8 @@ class _Renderer(Template):
         positive integer, so no row is narrower than its cell count), the parsed tree is returned as
         is; otherwise docxtpl's own fix_tables runs.
         """
-        tree = etree.fromstring(xml, parser=etree.XMLParser(recover=True))
+        # strict: text that is not well-formed XML is an error, never silently dropped or truncated
+        tree = etree.fromstring(xml, parser=etree.XMLParser(huge_tree=True))
         w = tree.nsmap.get("w")
         if w is None or not all(_table_fits(table, f"{{{w}}}") for table in tree.iter(f"{{{w}}}tbl")):
             return super().fix_tables(xml)

@@ -31,13 +31,13 @@ from lxml import etree
 
 from docgen.errors import TemplateError
 
-__all__ = ["TABLE_TAGS", "Template", "patch_table_tags"]
+__all__ = ["TABLE_TAGS", "TAG_PARAGRAPH", "Template", "patch_table_tags"]
 
 TABLE_TAGS = ("colwidths", "colspan", "cellbg", "cellalign")
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _QUICK = re.compile(r"\{%\s*(?:" + "|".join(TABLE_TAGS) + r")\b")
-_TAG = re.compile(r"\s*\{%\s*(" + "|".join(TABLE_TAGS) + r")\s+(.+?)\s*%\}\s*", re.DOTALL)
+TAG_PARAGRAPH = re.compile(r"\s*\{%\s*(" + "|".join(TABLE_TAGS) + r")\s+(.+?)\s*%\}\s*", re.DOTALL)
 _MARKUP = re.compile(r"<[^>]*>")
 
 # Children order of w:tcPr and w:pPr (ECMA-376 CT_TcPr, CT_PPr): a new element goes before the first
@@ -120,7 +120,7 @@ def patch_table_tags(xml: str) -> str:
         return key
 
     for paragraph in list(root.iter(_w("p"))):
-        match = _TAG.fullmatch(paragraph_text(paragraph))
+        match = TAG_PARAGRAPH.fullmatch(paragraph_text(paragraph))
         if match is None:
             continue
         name, expression = match.groups()

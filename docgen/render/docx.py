@@ -149,6 +149,9 @@ def render_docx(template: Path, context: Mapping[str, Any], *,
         raise TemplateError(f"模板 {template.name}：{exc}") from None
     except (OSError, zipfile.BadZipFile) as exc:
         raise TemplateError(f"模板 {template} 无法读取（{exc}）") from None
+    except (ValueError, SyntaxError) as exc:  # lxml's XMLSyntaxError, a property over 255: never patched over
+        raise TemplateError(f"模板 {template.name} 生成的文档无效（{exc}）；"
+                            "输入中的文字应先经 docgen check 检查") from None
 
 
 def _render_plain(template: Path, context: dict[str, Any], properties: Mapping[str, str]) -> bytes:

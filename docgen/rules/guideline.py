@@ -19,6 +19,7 @@ from typing import Literal
 from docgen.constants import ACADEMIC_KINDS, ENTERPRISE, FUNDING_SOURCES
 from docgen.formatting import cn_date, yuan
 from docgen.input.model import IN_KIND_SOURCE, MECHANISM_LABELS, Arbitration, Consortium, StatedTotals
+from docgen.input.text import same_name
 from docgen.input.totals import damages_base, investment_ratios, totals
 
 __all__ = [
@@ -176,10 +177,10 @@ def unique_units(c: Consortium) -> Iterator[Finding]:
         seen: set[str] = set()
         for index, unit in enumerate(c.units):
             value = getattr(unit, field)
-            if value in seen:  # reported where it repeats
+            if same_name(value) in seen:  # reported where it repeats; 全角 and 半角 forms are one name
                 yield _error(code, f"{label}“{value}”重复出现，各单位应各不相同",
                              "指引 三（三）", f"{_unit_path(index)}.{field}")
-            seen.add(value)
+            seen.add(same_name(value))
 
 
 # --- field (指引 二) --------------------------------------------------------------------------
@@ -227,6 +228,8 @@ def chief_expert_named(c: Consortium) -> Iterator[Finding]:
 # --- term and dates (指引 五（六）) ---------------------------------------------------------------
 
 def _add_years(day: dt.date, years: int) -> dt.date:
+    if day.year + years > dt.MAXYEAR:
+        return dt.date.max
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
@@ -251,6 +254,25 @@ def signing_before_start(c: Consortium) -> Iterator[Finding]:
     if c.signing_date > c.term_start:
         yield _error("SIGNING_AFTER_START", "签订日期晚于建设期开始日期，协议应在建设期开始前签订",
                      "指引 五（三）", "signing_date")
+
+
+# Dates and head counts a consortium filed under the 2025 guideline cannot plausibly have.
+PLAUSIBLE_YEARS = (2000, 2100)
+MAX_PEOPLE = 100_000
+
+
+@_rule
+def plausible_values(c: Consortium) -> Iterator[Finding]:
+    first, last = PLAUSIBLE_YEARS
+    for path, day in (("signing_date", c.signing_date), ("term_start", c.term_start), ("term_end", c.term_end)):
+        if not first <= day.year <= last:
+            yield _error("IMPLAUSIBLE_DATE", f"日期{day.isoformat()}不合常理（应在{first}年至{last}年之间），请核对",
+                         "指引 五（六）", path)
+    for index, unit in enumerate(c.units):
+        if (unit.resources.people or 0) > MAX_PEOPLE:
+            yield _error("IMPLAUSIBLE_COUNT",
+                         f"投入研发人员{unit.resources.people}人不合常理（不应超过{MAX_PEOPLE:,}人），请核对",
+                         "指引 三（三）", f"{_unit_path(index)}.resources.people")
 
 
 # --- tasks (指引 三（三）) ----------------------------------------------------------------------

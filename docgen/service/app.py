@@ -101,6 +101,40 @@ def _zip(archive: jobs.Archive) -> Response:
     return Response(archive.data, media_type="application/zip", headers={"Content-Disposition": disposition})
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(data: bytes, filename: str) -> Response:
+    disposition = f"attachment; filename=\"docgen.xlsx\"; filename*=UTF-8''{quote(filename)}"
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
+
+
+async def _workbook(request: Request) -> tuple[bytes, dict[str, Any] | None, str]:
+    """Return the uploaded workbook, the optional base input (a JSON object) and the workbook's name."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        data = await request.body()
+        if not data:
+            raise Problem(400, "请求体为空", "请上传 .xlsx 工作簿", code="EMPTY_BODY")
+        return data, None, "工作簿"
+    async with request.form() as form:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise Problem(400, "缺少文件", "请上传 file（.xlsx 工作簿）", code="MISSING_FILE")
+        data = await upload.read()
+        name = upload.filename or "工作簿"
+        raw = form.get("base")
+        text = (await raw.read()).decode("utf-8") if isinstance(raw, UploadFile) else raw
+    base = None
+    if text and text.strip():
+        try:
+            base = json.loads(text)
+        except ValueError:
+            base = None
+        if not isinstance(base, dict):
+            raise Problem(400, "参数无效", "base 应为 JSON 对象（已有的输入）", code="BAD_BASE")
+    return data, base, name
+
+
 def _kinds(values: list[str]) -> list[str]:
     return [kind.strip() for value in values for kind in value.split(",") if kind.strip()]
 
@@ -175,6 +209,30 @@ def _routes(app: FastAPI) -> None:
         old, new = await _pair(request)
         archive = await _run(request, lambda: jobs.change_job(old, new, pdf=pdf, draft=draft), pdf=pdf)
         return _zip(archive)
+
+    @app.get("/v1/template.xlsx", tags=["表格"], summary="空白导入模板（成员单位、攻关任务、任务经费、经费投入）",
+             response_class=Response, responses={200: {"content": {XLSX: {}}, "description": "模板工作簿"}})
+    async def template() -> Response:
+        return _xlsx(jobs.template_job(), "创新联合体导入模板.xlsx")
+
+    @app.post("/v1/export", tags=["表格"], summary="把输入中的成员单位、任务和经费导出为 .xlsx",
+              openapi_extra={"requestBody": _INPUT_BODY}, response_class=Response,
+              responses={200: {"content": {XLSX: {}}, "description": "工作簿"}, **_LIMITS})
+    async def export(request: Request) -> Response:
+        item = await _input(request)
+        return _xlsx(await _run(request, lambda: jobs.export_job(item)), "创新联合体成员任务经费.xlsx")
+
+    @app.post("/v1/import", tags=["表格"], summary="从 .xlsx 导入成员单位、任务和经费，返回输入 JSON",
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                      "file": {"type": "string", "format": "binary", "description": "工作簿（.xlsx）"},
+                      "base": {"type": "string", "description": "可选：已有输入（JSON），其余内容保留"}}}},
+                  XLSX: {"schema": {"type": "string", "format": "binary"}}}}},
+              responses={422: {**_PROBLEM, "description": "工作簿有问题：每项注明工作表、行和列"}, **_LIMITS})
+    async def import_(request: Request) -> JSONResponse:
+        workbook, base, name = await _workbook(request)
+        data = await _run(request, lambda: jobs.import_job(workbook, base, name))
+        return JSONResponse(data)
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -17,7 +17,7 @@ from docgen.input.model import Consortium
 from docgen.rules.guideline import has_errors
 from docgen.service.problems import Problem
 
-__all__ = ["Input", "change_job", "check_job", "render_job", "zip_folder"]
+__all__ = ["Input", "change_job", "check_job", "export_job", "import_job", "render_job", "template_job", "zip_folder"]
 
 Format = Literal["json", "yaml"]
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same documents give the same zip bytes
@@ -106,6 +106,29 @@ def change_job(old: Input, new: Input, *, pdf: bool = False, draft: bool = False
         manifest, _findings = change_run(loaded[0], loaded[1], folder / "out", draft=draft, pdf=pdf)
         return Archive(safe_filename(loaded[1].short_name + manifest.parent.name) + ".zip",
                        zip_folder(manifest.parent, prefix=manifest.parent.name))
+
+
+def import_job(workbook: bytes, base: dict[str, Any] | None, name: str) -> dict[str, Any]:
+    """Return input data: base (not validated: a form being filled in) with the workbook's units, tasks
+    and funding; InputError names the sheet, row and column of every problem."""
+    from docgen.input.spreadsheet import read_workbook
+
+    return read_workbook(workbook, base, name=name)
+
+
+def export_job(item: Input) -> bytes:
+    """Return the .xlsx of item's units, tasks and funding."""
+    from docgen.input.spreadsheet import write_workbook
+
+    with tempfile.TemporaryDirectory(prefix="docgen-request-") as tmp:
+        return write_workbook(_load(item, Path(tmp)))
+
+
+def template_job() -> bytes:
+    """Return the empty template workbook."""
+    from docgen.input.spreadsheet import write_workbook
+
+    return write_workbook()
 
 
 def _named(exc: InputError) -> list[Any]:
