@@ -113,3 +113,124 @@ def test_effect_on_a_date_needs_the_date(old: docgen.Consortium) -> None:
     assert set(errors(old, data)) == {"CHANGE_EFFECT_DATE_MISSING"}
     data["amendment"]["effect"] = {"condition": "date", "date": "2026-09-01"}
     assert set(errors(old, data)) == {"CHANGE_EFFECT_BEFORE_SIGNING"}
+
+
+# --- the supplement drafts the brief ----------------------------------------------------------------
+
+def supplement_text(old: docgen.Consortium, data: dict[str, Any]) -> str:
+    import io
+
+    import docx
+
+    from docgen.documents import change_documents
+
+    documents = {d.kind: d for d in change_documents(old, docgen.parse(data))}
+    document = docx.Document(io.BytesIO(documents["supplement"].data))
+    return "\n".join(p.text for p in document.paragraphs)
+
+
+@pytest.fixture(scope="module")
+def sample_text(old: docgen.Consortium) -> str:
+    return supplement_text(old, v2())
+
+
+def article(text: str, title: str) -> str:
+    """Return the article with this title, up to the next article."""
+    lines = text.split("\n")
+    start = next(i for i, p in enumerate(lines) if p.startswith("第") and f"条　{title}　" in p[:20])
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("第") and "条　" in lines[i][:8]),
+               len(lines))
+    return "\n".join(lines[start:end])
+
+
+def test_settlement_states_the_figures_payer_payee_and_due_date(sample_text: str) -> None:
+    settlement = article(sample_text, "退出结算")
+    assert "承诺投入经费人民币捌佰万元整（¥8,000,000.00）" in settlement
+    assert "实际投入人民币肆佰万元整（¥4,000,000.00）" in settlement
+    assert "尚未使用人民币捌拾万元整（¥800,000.00）" in settlement
+    assert ("甲方青岛海图智算科技股份有限公司应当于2026年10月31日前，向乙方四杭州云澜算力科技有限公司书面指定的"
+            "银行账户支付人民币壹佰捌拾伍万元整（¥1,850,000.00）") in settlement
+    assert "已经投入并使用的自有经费不予返还" not in sample_text   # the old default is gone
+
+
+def test_exit_terms_follow_the_brief(sample_text: str) -> None:
+    exit_ = article(sample_text, "成员退出")
+    assert "乙方四应当于2026年9月28日前" in exit_ and "十五日内" not in exit_
+    assert "本补充协议于该日之后生效的，自本补充协议生效之日起生效" in exit_
+    assert "ZL202310187264.1" in exit_ and "T3推理加速工具链阶段版本" in exit_
+    assert "配合办理退出前项目成果的权属登记" in exit_
+    results = article(sample_text, "退出前成果的权益")
+    assert "转让给甲方青岛海图智算科技股份有限公司" in results and "放弃" in results
+    assert "不参与依照本条进行的收益分配" not in results
+
+
+def test_accession_terms_and_data_licence(sample_text: str) -> None:
+    accession = article(sample_text, "新成员加入")
+    assert "同意接受原协议的全部约定" in accession
+    assert ("卫星海洋遥感数据产品库（2015年以来）使用授权（各方认可的折价金额为人民币贰佰伍拾万元整"
+            "（¥2,500,000.00））") in accession
+    assert "ZL202010746158.9" in accession and "附件4《背景知识产权清单（变更后）》" in accession
+    assert "研发人员0人" not in sample_text
+    prior = article(sample_text, "加入前成果的使用")
+    assert "为完成其承担或者参与的攻关任务" in prior and "免费使用" in prior
+    data = article(sample_text, "数据许可")
+    assert "至2028年12月31日止" in data and "可以用于联合体模型的训练" in data and "归加工方所有" in data
+
+
+def test_contribution_and_share_changes_are_stated(sample_text: str) -> None:
+    changes = article(sample_text, "投入和收益分配比例的调整")
+    assert "“自有智算中心GPU算力（不少于100万卡时）”（折价人民币捌佰万元整（¥8,000,000.00））" in changes
+    assert "“自有智算中心GPU算力（不少于200万卡时）”（折价人民币壹仟肆佰万元整（¥14,000,000.00））" in changes
+    assert "甲方青岛海图智算科技股份有限公司：由30%调整为36%" in changes
+    assert "乙方二" not in changes      # unchanged shares are not listed
+
+
+def test_effect_on_approval_and_defects_fixed(sample_text: str) -> None:
+    effect = article(sample_text, "生效与文本")
+    assert "并经青岛市科学技术局批准之日起生效" in effect and "原协议各方" in effect
+    assert "原协议全体成员单位" not in sample_text
+    assert "；- " not in sample_text and "《《" not in sample_text
+    assert "为《青岛市海洋领域大模型创新联合体组建协议补充协议（第一号）》签署页" in sample_text
+    assert "附件4《背景知识产权清单》修订为本补充协议附件4《背景知识产权清单（变更后）》。" in sample_text
+
+
+@pytest.mark.parametrize("condition,expected", [
+    ({"condition": "signature"}, "签字并加盖单位公章或者合同专用章之日起生效"),
+    ({"condition": "date", "date": "2026-10-01"}, "自2026年10月1日起生效"),
+])
+def test_effect_variants(old: docgen.Consortium, condition: dict[str, str], expected: str) -> None:
+    data = v2()
+    data["amendment"]["effect"] = condition
+    assert expected in article(supplement_text(old, data), "生效与文本")
+
+
+def test_refund_keeps_and_access_variants(old: docgen.Consortium) -> None:
+    data = v2()
+    departure = data["amendment"]["departures"][0]
+    departure["results_income"] = "keeps"
+    departure.pop("results_assignee")
+    departure["settlement"].update(method="refund", amount=800000, payer=LEAD, payee=LEAVER)
+    data["amendment"]["accessions"][0]["access_licence"] = "none"
+    text = supplement_text(old, data)
+    assert "返还其已经投入但尚未使用的经费人民币捌拾万元整（¥800,000.00）" in article(text, "退出结算")
+    assert "按照12%的比例继续参与分配" in article(text, "退出前成果的权益")
+    assert "应当与权利人另行签订书面许可合同" in article(text, "加入前成果的使用")
+    departure["settlement"].update(method="no_refund", amount=0, payer=None, payee=None, due_date=None)
+    assert "互不支付结算款项" in article(supplement_text(old, data), "退出结算")
+
+
+def test_lead_replacement_is_drafted() -> None:
+    v3, v4 = docgen.load(SAMPLES / "marine-ai-v3.yaml"), docgen.load(SAMPLES / "marine-ai-v4.yaml")
+    assert [f for f in check_change(v3, v4) if f.severity == "error"] == []
+    data = yaml.safe_load((SAMPLES / "marine-ai-v4.yaml").read_text(encoding="utf-8"))
+    text = supplement_text(v3, data)
+    replacement = article(text, "牵头单位的更换")
+    assert "乙方一青岛蓝算数据智能科技有限公司自本补充协议生效之日起担任联合体牵头单位" in replacement
+    assert "甲方应当于2027年10月15日前，向乙方一移交联合体的档案" in replacement
+    assert "作为成员单位继续履行原协议" in replacement and "章启明" in replacement
+    assert "乙方一作为新的牵头单位应当自本补充协议生效之日起三十日内" in text and "崂山区科学技术局" in text
+    assert "甲方（原牵头单位）：青岛海图智算科技股份有限公司（盖章）" in text
+    assert "乙方一（接任牵头单位）：青岛蓝算数据智能科技有限公司（盖章）" in text
+    data["amendment"].pop("lead_replacement")
+    codes = {f.code for f in check_change(v3, docgen.parse(data)) if f.severity == "error"}
+    assert codes == {"CHANGE_LEAD_LEAVES"}

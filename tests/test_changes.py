@@ -71,14 +71,15 @@ def test_supplement_recitals_name_the_original(old: docgen.Consortium, documents
     join = next(p.split("　")[0] for p in original if p.split("　")[1:2] == ["成员加入"])
     leave = next(p.split("　")[0] for p in original if p.split("　")[1:2] == ["成员退出"])
     assert f"原协议{join}、{leave}约定" in text
-    assert "经原协议全体成员一致同意" in text
+    assert "经原协议各方一致同意" in text
     assert "《青岛市创新联合体组建工作指引》七（三）" in text
 
 
 def test_supplement_has_one_article_per_change(new: docgen.Consortium, documents: dict[str, Any]) -> None:
     text = paragraphs(documents["supplement"].data)
     titles = [p.split("　")[1] for p in text if p.startswith("第") and "条　" in p[:8]]
-    assert titles[:3] == ["变更事项", "新成员加入", "成员退出"]
+    assert titles[:8] == ["变更事项", "新成员加入", "加入前成果的使用", "数据许可", "成员退出", "退出前成果的权益",
+                          "退出结算", "投入和收益分配比例的调整"]
     assert "原协议条款的修改" in titles and "附件的修订" in titles and "与原协议的关系" in titles
     body = "\n".join(text)
     assert "青岛海洋遥感研究院自本补充协议生效之日起加入联合体" in body
@@ -86,7 +87,7 @@ def test_supplement_has_one_article_per_change(new: docgen.Consortium, documents
     assert new.amendment is not None
     departure = new.amendment.departures[0]
     assert f"退出自{cn_date(departure.effective_date)}起生效" in body
-    assert "T3“海洋大模型智算底座与推理部署优化”由青岛海图智算科技股份有限公司承担" in body
+    assert "T3“海洋大模型智算底座与推理部署优化”由甲方青岛海图智算科技股份有限公司承担" in body
     assert "保密义务" in body and "继续有效" in body
 
 

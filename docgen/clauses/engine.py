@@ -12,6 +12,10 @@ lint go through these steps, in this order:
 
 ``render_articles`` runs all five and returns the numbered ``Article`` records; ``render_article`` renders
 one clause (the lint calls it clause by clause to report every problem, not just the first).
+
+A clause with ``each`` (a Jinja expression giving a list, e.g. ``left``) is one article per element, the
+element bound as ``item``; its ``select`` is evaluated per element, so each leaving unit's article takes
+the variant its own terms name. ``ref`` to such a clause prints its first article's number.
 """
 
 from __future__ import annotations
@@ -30,8 +34,8 @@ from docgen.render.docx import environment, render_expression, render_text
 
 __all__ = [
     "Article", "Chapter", "Ref", "applicable", "article_number", "chapter_heading", "chapters",
-    "clause_text", "number_articles", "number_items", "render_article", "render_articles", "render_clause",
-    "select_variant", "uses_ref", "with_ref",
+    "clause_text", "instances", "number_articles", "number_items", "render_article", "render_articles",
+    "render_clause", "select_variant", "uses_ref", "with_ref",
 ]
 
 Ref = Callable[[str], str]
@@ -124,10 +128,24 @@ def applicable(library: Library, context: Mapping[str, Any]) -> list[Clause]:
     return [cl for chapter in order for cl in chosen if cl.chapter == chapter]
 
 
+def instances(clause: Clause, context: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return the contexts the clause is rendered with: one, or one per element of ``each`` (as ``item``)."""
+    if clause.each is None:
+        return [dict(context)]
+    items = render_expression(clause.each, clause.id, dict(context))
+    return [{**context, "item": item} for item in (items or [])]
+
+
 def number_articles(library: Library, context: Mapping[str, Any]) -> tuple[list[Clause], dict[str, str]]:
-    """Return the clauses that apply (``when`` true), grouped by chapter, and {clause id: 第N条}."""
-    clauses = applicable(library, context)
-    return clauses, {cl.id: article_number(i) for i, cl in enumerate(clauses, start=1)}
+    """Return the clauses that apply (``when`` true, ``each`` not empty), grouped by chapter, and
+    {clause id: 第N条} (a clause with ``each``: the number of its first article)."""
+    clauses = [cl for cl in applicable(library, context) if cl.each is None or instances(cl, context)]
+    numbers: dict[str, str] = {}
+    n = 1
+    for cl in clauses:
+        numbers[cl.id] = article_number(n)
+        n += 1 if cl.each is None else len(instances(cl, context))
+    return clauses, numbers
 
 
 def with_ref(library: Library, context: Mapping[str, Any], numbers: Mapping[str, str]) -> dict[str, Any]:
@@ -200,8 +218,12 @@ def render_articles(library: Library, context: Mapping[str, Any], *, ref: Ref | 
     full = with_ref(library, context, numbers)
     if ref is not None:
         full["ref"] = ref
-    articles = tuple(render_article(cl, numbers[cl.id], full, allow_empty=allow_empty) for cl in clauses)
-    return articles, numbers
+    articles: list[Article] = []
+    for cl in clauses:
+        for item_context in instances(cl, full):
+            articles.append(render_article(cl, article_number(len(articles) + 1), item_context,
+                                           allow_empty=allow_empty))
+    return tuple(articles), numbers
 
 
 def chapters(articles: tuple[Article, ...], *, first: int = 1) -> tuple[Chapter, ...]:

@@ -50,6 +50,7 @@ class Clause(_Record):
     version: str = Field(min_length=1)
     legal_basis: tuple[str, ...] = ()
     when: str | None = None
+    each: str | None = None     # Jinja expression giving a list: one article per element, bound as ``item``
     select: str | None = None
     text: str | None = None
     variants: tuple[Variant, ...] = ()

@@ -32,11 +32,12 @@ from docgen.drafting.agreement import (
     number_items,
     party_rows,
 )
+from docgen.drafting.change_terms import ChangeTerms, change_terms
 from docgen.errors import InputError, InputProblem, TemplateError
 from docgen.formatting import cn_date, cn_number, join_cn
 from docgen.input.model import Amendment, Consortium, Task, Unit
 from docgen.render.docx import render_text
-from docgen.rules.change import ChangeSet, Reassignment
+from docgen.rules.change import ChangeSet, Reassignment, contribution_changed
 
 __all__ = ["AmendedArticle", "AnnexRevision", "ChangeDraft", "ChangeRow", "ChangeTable", "JoiningUnit", "LeavingUnit",
            "Supplement", "SupplementContext", "UpdatedUnit", "amended_articles", "assemble_change_table",
@@ -180,8 +181,13 @@ def _supplement_parties(cs: ChangeSet) -> tuple[Party, ...]:
     new_units = {u.credit_code: u for u in cs.new.units}
     leaving = {u.credit_code for u in cs.left}
     out = []
+    replaced = cs.old.lead.credit_code != cs.new.lead.credit_code
     for index, unit in enumerate(cs.old.units):
         role = "牵头单位" if index == 0 else ("退出成员单位" if unit.credit_code in leaving else "成员单位")
+        if replaced and index == 0:
+            role = "原牵头单位"
+        elif replaced and unit.credit_code == cs.new.lead.credit_code:
+            role = "接任牵头单位"
         out.append(Party(designation(index), role, new_units.get(unit.credit_code, unit)))
     for offset, unit in enumerate(cs.joined, start=len(cs.old.units)):
         out.append(Party(designation(offset), "新加入成员单位", unit))
@@ -220,8 +226,9 @@ def _task_label(task: Any) -> str:
 
 
 _INFO_FIELDS = ("name", "address", "legal_representative", "contact")
-_CONTRIBUTION_FIELDS = {"role": "分工定位", "resources": "承诺投入资源", "background_ip": "背景知识产权",
-                        "kind": "单位类型", "chain_position": "产业链位置"}
+# a unit's committed resources are stated, before and after, by the supplement's contributions article
+_CONTRIBUTION_FIELDS = {"role": "分工定位", "background_ip": "背景知识产权", "kind": "单位类型",
+                        "chain_position": "产业链位置"}
 
 
 def _unit_change(old: Unit, new: Unit, designation: str) -> str:
@@ -244,6 +251,8 @@ def _unit_change(old: Unit, new: Unit, designation: str) -> str:
 def _summary(cs: ChangeSet) -> list[str]:
     """Return the list of changes the supplement's first article states."""
     items = []
+    if cs.old.lead.credit_code != cs.new.lead.credit_code:
+        items.append(f"由{cs.new.lead.name}接替{cs.old.lead.name}担任牵头单位")
     if cs.joined:
         items.append(f"新增{join_cn(u.name for u in cs.joined)}为联合体成员单位")
     if cs.left:
@@ -251,10 +260,13 @@ def _summary(cs: ChangeSet) -> list[str]:
     info = [u.old.name for u in cs.updated_units if any(getattr(u.old, f) != getattr(u.new, f) for f in _INFO_FIELDS)]
     if info:
         items.append(f"变更{join_cn(info)}的单位信息")
-    contributions = [u.old.name for u in cs.updated_units
-                     if any(getattr(u.old, f) != getattr(u.new, f) for f in _CONTRIBUTION_FIELDS)]
+    roles = [u.old.name for u in cs.updated_units
+             if any(getattr(u.old, f) != getattr(u.new, f) for f in _CONTRIBUTION_FIELDS)]
+    if roles:
+        items.append(f"调整{join_cn(roles)}的分工定位或者背景知识产权")
+    contributions = [u.name for u in contribution_changed(cs)]
     if contributions:
-        items.append(f"调整{join_cn(contributions)}的分工定位或者承诺投入资源")
+        items.append(f"调整{join_cn(contributions)}的承诺投入")
     if cs.tasks_added or cs.tasks_removed or cs.tasks_reassigned or cs.tasks_changed:
         items.append("调整攻关任务及其分工")
     if cs.head_changed:
@@ -348,15 +360,18 @@ class SupplementContext:
     other_fields: tuple[str, ...]
     copies_total: int
     old_ref: Callable[[str], str]
+    terms: ChangeTerms                                             # the agreed terms (change_terms.py)
     annexes: list[AnnexRevision] = field(default_factory=list)  # set by assemble_supplement
+    revised_annex: dict[str, str] = field(default_factory=dict)  # key → 本补充协议附件N《…（变更后）》
+    original_annex: dict[str, str] = field(default_factory=dict)  # key → 附件N《…》 in the original
     amended: list[AmendedArticle] | None = None                   # set by assemble_supplement
 
     def names(self) -> dict[str, Any]:
-        """Return the names the texts may use: the base context's, then the change's."""
-        own = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "base"}
+        """Return the names the texts may use: the base context's, then the change's and its terms'."""
+        own = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("base", "terms")}
         if self.amended is None:
             del own["amended"]
-        return {**self.base.names(), **own}
+        return {**self.base.names(), **own, **self.terms.names()}
 
 
 def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) -> SupplementContext:
@@ -393,9 +408,9 @@ def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) ->
     updated = [UpdatedUnit(u.old.name, _unit_change(u.old, u.new, change.designation(u.old)))
                for u in cs.updated_units
                if (u.old.name, u.old.address, u.old.legal_representative, u.old.contact, u.old.role,
-                   u.old.kind, u.old.chain_position, u.old.resources, u.old.background_ip)
+                   u.old.kind, u.old.chain_position, u.old.background_ip)
                != (u.new.name, u.new.address, u.new.legal_representative, u.new.contact, u.new.role,
-                   u.new.kind, u.new.chain_position, u.new.resources, u.new.background_ip)]
+                   u.new.kind, u.new.chain_position, u.new.background_ip)]
     return SupplementContext(
         base=change.new.base,
         old=cs.old,
@@ -417,10 +432,11 @@ def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) ->
         other_fields=cs.other_fields,
         copies_total=len(change.parties) * cs.new.copies_per_party + cs.new.copies_for_filing,
         old_ref=old_ref,
+        terms=change_terms(cs, change.designation),
     )
 
 
-_REVISABLE = ("members", "tasks", "funding")
+_REVISABLE = ("members", "tasks", "funding", "background_ip")
 
 
 def revised_annexes(change: ChangeDraft, agreement_texts: DocumentTexts,
@@ -459,8 +475,12 @@ def assemble_supplement(change: ChangeDraft, library: Library, supplement_librar
     annexes = revised_annexes(change, _texts(library, DocumentKind.AGREEMENT, "协议文字"), texts)
     revisions = [AnnexRevision(original, annex_citation(i, texts.annexes[annex.key]))
                  for i, (original, annex, _) in enumerate(annexes, start=1)]
-    context = replace(supplement_context(change, serial, previous), annexes=revisions,
-                      amended=list(change.amended)).names()
+    revised = {annex.key: "本补充协议" + annex_citation(i, texts.annexes[annex.key])
+               for i, (_, annex, _) in enumerate(annexes, start=1)}
+    agreement_names = _texts(library, DocumentKind.AGREEMENT, "协议文字").annexes
+    original = {key: annex_citation(i, name) for i, (key, name) in enumerate(agreement_names.items(), start=1)}
+    context = replace(supplement_context(change, serial, previous), annexes=revisions, revised_annex=revised,
+                      original_annex=original, amended=list(change.amended)).names()
     articles, numbers = render_articles(supplement_library, context)
     full = with_ref(supplement_library, context, numbers)
     title = render_text(texts.title, "supplement.title.txt", full).strip()

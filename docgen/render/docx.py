@@ -12,8 +12,8 @@ parts (tests/test_render_equivalence.py holds the two byte for byte); contexts h
 (images, rich text, …) go through plain docxtpl. Both read a template through
 ``docgen.render._docx_tags.Template``: docxtpl with docgen's table tags (``{% colwidths %}``, ``{% colspan %}``,
 ``{% cellbg %}``, ``{% cellalign %}``), which keep Jinja out of the attributes Word validates.
-Jinja, docxtpl, python-docx and lxml are imported on
-first use, so importing this module costs next to nothing.
+Jinja, docxtpl, python-docx and lxml are imported on first use, so importing this module costs next to
+nothing.
 """
 
 from __future__ import annotations

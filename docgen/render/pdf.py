@@ -17,7 +17,10 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -109,8 +112,9 @@ def convert(documents: list[Document], *, timeout: float = 300) -> list[Document
     if not documents:
         return []
     executable = soffice_path()
+    remove_stale_workdirs()
     try:
-        with tempfile.TemporaryDirectory(prefix="docgen-pdf-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-", ignore_cleanup_errors=True) as tmp:
             job = _prepare(Path(tmp), documents)
             stderr = _run_soffice(executable, job, timeout)
             pdfs = _collect(job, documents, stderr)
@@ -155,37 +159,98 @@ def _environment() -> dict[str, str]:
     return {**os.environ, "FONTCONFIG_FILE": str(conf)}
 
 
+_GUARD = Path(__file__).with_name("_pdf_guard.py")
+_WORKDIR_PREFIX = "docgen-pdf-"
+
+
 def _run_soffice(executable: str, job: _Job, timeout: float) -> str:
     """Run soffice for job and return its output; raise ConversionError on failure or timeout.
 
-    soffice starts in a new session so that a timeout kills its whole process group (the oosplash
-    wrapper and soffice.bin), not just the first process.
+    soffice runs under a guard process (_pdf_guard.py) in a session of its own, connected to docgen by
+    a pipe: when docgen stops waiting for any reason (a timeout, an exception, SIGINT, SIGTERM, SIGHUP,
+    or even SIGKILL, which closes the pipe), the guard kills soffice's whole process group (oosplash and
+    soffice.bin) and removes the temporary profile. While docgen waits, SIGTERM and SIGHUP raise
+    SystemExit here (in the main thread), so the same clean-up runs on the way out.
     """
+    workdir = job.profile.parent
+    log = workdir / "soffice.log"
+    command = [sys.executable, "-I", str(_GUARD), str(workdir), str(log), *_command(executable, job)]
     try:
-        process = subprocess.Popen(_command(executable, job), env=_environment(), stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        guard = subprocess.Popen(command, env=_environment(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:
         raise ConversionError(f"无法启动 LibreOffice（{executable}）：{exc}。可重新安装：{INSTALL_HINT}") from exc
     try:
-        output, _ = process.communicate(timeout=timeout)
+        with _signals_raise():
+            code = guard.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(process)
+        _stop(guard, workdir)
         raise ConversionError(
             f"LibreOffice 转换 {len(job.inputs)} 个文件超过 {timeout:g} 秒未完成，已终止。"
         ) from None
-    text = output.decode("utf-8", errors="replace").strip()
-    if process.returncode != 0:
-        raise ConversionError(
-            f"LibreOffice 转换失败（退出码 {process.returncode}）。LibreOffice 输出：\n{_tail(text)}"
-        )
+    except BaseException:
+        _stop(guard, workdir)
+        raise
+    finally:
+        with contextlib.suppress(OSError):
+            if guard.stdin is not None:
+                guard.stdin.close()
+    text = log.read_bytes().decode("utf-8", errors="replace").strip() if log.is_file() else ""
+    if code != 0:
+        raise ConversionError(f"LibreOffice 转换失败（退出码 {code}）。LibreOffice 输出：\n{_tail(text)}")
     return text
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    """Kill process and everything in its process group, then reap it."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.communicate()
+@contextlib.contextmanager
+def _signals_raise() -> Iterator[None]:
+    """Within the block, make SIGTERM and SIGHUP raise SystemExit (as SIGINT raises KeyboardInterrupt), so
+    that clean-up code runs; only in the main thread, where Python delivers signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def leave(signum: int, _frame: object) -> None:
+        sys.exit(128 + signum)  # leave as the signal would, through every finally clause
+
+    previous = {signum: signal.signal(signum, leave) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _stop(guard: subprocess.Popen[bytes], workdir: Path) -> None:
+    """Stop a conversion: close the guard's pipe (it kills soffice and removes workdir), and make sure."""
+    with contextlib.suppress(OSError):
+        if guard.stdin is not None:
+            guard.stdin.close()
+    try:
+        guard.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(guard.pid, signal.SIGKILL)
+        guard.wait()
+    with contextlib.suppress(OSError, ValueError, ProcessLookupError):  # the guard was killed: do its work
+        os.killpg(int((workdir / "soffice.pid").read_text(encoding="ascii")), signal.SIGKILL)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def remove_stale_workdirs() -> list[Path]:
+    """Remove the temporary folders of conversions whose docgen process no longer exists; return them."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{_WORKDIR_PREFIX}*-*"):
+        owner = folder.name.removeprefix(_WORKDIR_PREFIX).split("-", 1)[0]
+        if not owner.isdigit() or not folder.is_dir() or folder.is_symlink():
+            continue
+        try:
+            os.kill(int(owner), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        except PermissionError:
+            continue  # alive, another user's
+    return removed
 
 
 def _tail(text: str) -> str:
