@@ -224,7 +224,7 @@ class BaseContext:
     totals: Totals                          # every money total (docgen/input/totals.py)
     in_kind_total: Decimal
     ratios: list[dict[str, Any]]            # designation, name, base, percent (investment ratio)
-    contributions: list[dict[str, Any]]     # per unit: own_cash, grants, third_party, cash, in_kind, … items
+    unit_contributions: list[dict[str, Any]]  # per unit: own_cash, grants, third_party, cash, in_kind, … items
     damages: list[dict[str, Any]]           # per unit: designation, name, base, amount (违约金)
 
     def names(self) -> dict[str, Any]:
@@ -273,7 +273,7 @@ def base_context(c: Consortium) -> BaseContext:
         in_kind_total=sums.in_kind,
         ratios=[{"designation": designations[r.unit.credit_code], "name": r.unit.name, "base": r.base,
                  "percent": r.percent} for r in investment_ratios(c, sums)],
-        contributions=[
+        unit_contributions=[
             {"designation": designations[u.code], "name": u.unit.name, "unit": u.unit, "own_cash": u.own_cash,
              "grants": u.grants, "third_party": u.third_party, "cash": u.cash, "in_kind": u.in_kind,
              "committed": u.committed, "total": u.total, "in_kind_items": u.in_kind_items}
