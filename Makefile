@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint templates clean system-deps
+.PHONY: demo test lint templates clean system-deps browser-deps fuzz stress
 
 # docgen needs Python 3.11+ with venv (Debian/Ubuntu: apt-get install python3-venv). A .venv left broken
 # by an earlier failed install (no working python or pip inside) is removed and built again.
@@ -25,13 +25,27 @@ $(STAMP): pyproject.toml
 
 # PDF output needs LibreOffice, Noto CJK fonts and poppler: installed here when missing and we are root
 # (apt-get); otherwise the PDF tests are skipped, each saying why.
-APT_PACKAGES := libreoffice-writer-nogui fonts-noto-cjk poppler-utils
+# python3-uno: the service's LibreOffice kept running (warm PDF).
+APT_PACKAGES := libreoffice-writer-nogui fonts-noto-cjk poppler-utils python3-uno
 system-deps:
-	@if command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && fc-list | grep -q "Noto Serif CJK"; then :; \
+	@if command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && fc-list | grep -q "Noto Serif CJK" \
+	    && /usr/bin/python3 -c 'import uno' >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "Installing $(APT_PACKAGES) (PDF output)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null; \
-	else echo "NOTE: LibreOffice/CJK fonts missing and not root: PDF output unavailable, PDF tests will be skipped."; fi
+	else echo "NOTE: LibreOffice/CJK fonts/python3-uno missing and not root: PDF output and the warm PDF are"; \
+	  echo "      unavailable; their tests will be skipped, each saying why."; fi
+
+# The web page's browser test drives Debian's chromium (only make test needs it); without it (not root,
+# or the install fails) that test is skipped, saying why.
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing chromium (browser test of the web page)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+	    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
+	    || echo "NOTE: chromium could not be installed: the browser test will be skipped."; \
+	else echo "NOTE: chromium missing and not root: the browser test will be skipped."; fi
 
 # Without LibreOffice (not installed, not root) the demo still renders every .docx, without PDFs.
 demo: $(STAMP) system-deps
@@ -46,7 +60,7 @@ demo: $(STAMP) system-deps
 	@echo "Documents are in out/<sample>/ and out/marine-ai-changes/补充协议第N号/ (change versions are"
 	@echo "never overwritten, so the demo starts that series afresh); each folder has a manifest.json."
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps browser-deps
 	$(BIN)/python -m pytest
 
 # ruff (rule set in pyproject.toml), mypy strict on docgen/, and the clause library lint.
@@ -68,3 +82,14 @@ clean:
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The invariant "whatever check accepts, render and change draft" on many more generated inputs than
+# make test runs (tests/test_invariant.py): 10,000 loaded, checked and rendered, 300 drafting everything.
+fuzz: $(STAMP)
+	DOCGEN_FUZZ_EXAMPLES=10000 DOCGEN_FUZZ_RENDERS=300 $(BIN)/python -m pytest -q -p no:cacheprovider \
+	  --hypothesis-show-statistics tests/test_invariant.py
+
+# kill -9 during render --force (no mixed folder) and concurrent change and render runs into one folder
+# (nothing lost): benchmarks/stress.py, 20 trials of each.
+stress: $(STAMP)
+	$(BIN)/python benchmarks/stress.py --trials 20

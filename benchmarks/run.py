@@ -7,6 +7,8 @@
               memory (tracemalloc), peak RSS in a fresh process, and RSS over 100 repeated renders.
 (c) cold      ``python -c "import docgen"`` and ``docgen render SAMPLE -o DIR`` as subprocesses.
 (d) pdf       docgen.pdf.convert: the whole package in one LibreOffice start against one document.
+(e) warm      the LibreOffice the service keeps running: one document and the package (service_bench.py).
+(f) load      docgen serve on loopback, 8 concurrent clients: throughput, p50/p95, errors, peak RSS.
 
 Timings are medians of repeated runs with time.perf_counter; nothing here is asserted by the tests.
 Run ``python benchmarks/run.py --help`` for the options.
@@ -41,6 +43,8 @@ ROOT = HERE.parent
 SAMPLE = ROOT / "samples" / "deep-sea-sensing.yaml"
 REPORT = ROOT / "BENCHMARKS.md"
 sys.path[:0] = [str(HERE), str(ROOT)]
+
+import service_bench  # noqa: E402  (beside this file, found through the path just set)
 
 # The targets of the issue "Benchmarks: full package faster than bare docxtpl, linear scaling to 200
 # members, PDF batching".
@@ -452,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale-runs", type=int, default=5, help="runs per size in (b)")
     parser.add_argument("--cold-runs", type=int, default=7, help="runs of each command in (c)")
     parser.add_argument("--pdf-runs", type=int, default=5, help="runs of each conversion in (d)")
-    parser.add_argument("--only", choices=("package", "scaling", "cold", "pdf"), action="append",
+    parser.add_argument("--only", choices=("package", "scaling", "cold", "pdf", "warm", "load"), action="append",
                         help="run only these sections (repeatable); BENCHMARKS.md is then not written")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -466,7 +470,9 @@ def main(argv: list[str] | None = None) -> int:
     sections = {"package": lambda: bench_package(args.runs),
                 "scaling": lambda: bench_scaling(args.scale_runs),
                 "cold": lambda: bench_cold(args.cold_runs),
-                "pdf": lambda: bench_pdf(args.pdf_runs)}
+                "pdf": lambda: bench_pdf(args.pdf_runs),
+                "warm": lambda: service_bench.bench_warm(args.pdf_runs, Result, SAMPLE, median_time),
+                "load": lambda: service_bench.bench_load(Result, sorted((ROOT / "samples").glob("*.yaml")))}
     results = []
     for name, run in sections.items():
         if args.only and name not in args.only:

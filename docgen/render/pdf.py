@@ -31,6 +31,7 @@ from pypdf.generic import DictionaryObject, NameObject
 from docgen.constants import DocumentKind
 from docgen.errors import ArgumentError, ConversionError, OutputError, OutputExistsError
 from docgen.output import Document
+from docgen.render import warm
 from docgen.resources import templates_dir
 
 __all__ = [
@@ -116,7 +117,12 @@ def convert(documents: list[Document], *, timeout: float = 300) -> list[Document
     try:
         with tempfile.TemporaryDirectory(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-", ignore_cleanup_errors=True) as tmp:
             job = _prepare(Path(tmp), documents)
-            stderr = _run_soffice(executable, job, timeout)
+            office = warm.current()  # the service's LibreOffice kept running, if any
+            if office is not None:
+                office.convert(job.inputs, job.outdir, timeout)
+                stderr = ""
+            else:
+                stderr = _run_soffice(executable, job, timeout)
             pdfs = _collect(job, documents, stderr)
     except OSError as exc:
         raise ConversionError(f"PDF 转换的临时文件读写失败：{exc}") from exc

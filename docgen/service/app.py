@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
@@ -21,6 +22,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 import docgen
 from docgen.errors import DocgenError
+from docgen.render.warm import WarmOffice, system_python
 from docgen.service import jobs
 from docgen.service.limits import BodyLimit, Gate
 from docgen.service.problems import PROBLEM_JSON, Problem, from_error, problem_response
@@ -61,15 +63,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="青岛市创新联合体组建协议、建设方案及备案材料生成服务",
         description="检查输入、生成组建协议等文件（.docx，可选 PDF 与备案材料合订本）、起草成员变更补充协议。"
                     "错误以 application/problem+json 返回，中文标签、字段路径和行号与命令行一致。",
-        docs_url=None, redoc_url=None,
+        docs_url=None, redoc_url=None, lifespan=_lifespan,
     )
     app.state.settings = settings
+    python = system_python() if settings.warm_pdf else None  # None: each PDF request starts LibreOffice
+    app.state.office = WarmOffice(python=python, timeout=settings.pdf_timeout) if python else None
     app.state.render_gate = Gate("生成队列", settings.renders, settings.render_queue, status=429, retry_after=2)
     app.state.pdf_gate = Gate("PDF 队列", settings.pdf, settings.pdf_queue, status=503, retry_after=10)
     _handlers(app)
     _routes(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Stop the worker's LibreOffice when the worker shuts down."""
+    yield
+    office: WarmOffice | None = app.state.office
+    if office is not None:
+        office.stop()
 
 
 async def _run(request: Request, job: Callable[[], T], *, pdf: bool = False) -> T:
@@ -99,6 +112,12 @@ def _format(content_type: str, data: bytes, filename: str = "") -> jobs.Format:
 def _zip(archive: jobs.Archive) -> Response:
     disposition = f"attachment; filename=\"docgen.zip\"; filename*=UTF-8''{quote(archive.filename)}"
     return Response(archive.data, media_type="application/zip", headers={"Content-Disposition": disposition})
+
+
+def _warm_state(office: WarmOffice | None) -> dict[str, Any]:
+    if office is None:
+        return {"enabled": False}
+    return {"enabled": True, "running": office.running, "starts": office.starts}
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -145,7 +164,8 @@ def _routes(app: FastAPI) -> None:
         state = app.state
         return {"status": "ok", "version": docgen.__version__,
                 "render": {"running_or_waiting": state.render_gate.held, "slots": state.render_gate.slots},
-                "pdf": {"running_or_waiting": state.pdf_gate.held, "slots": state.pdf_gate.slots}}
+                "pdf": {"running_or_waiting": state.pdf_gate.held, "slots": state.pdf_gate.slots,
+                        "warm": _warm_state(state.office)}}
 
     @app.get("/v1/schema", tags=["输入"], summary="输入的 JSON Schema（可直接生成表单）")
     async def schema() -> JSONResponse:
@@ -185,8 +205,9 @@ def _routes(app: FastAPI) -> None:
     ) -> Response:
         item = await _input(request)
         wanted = _kinds(kinds or [])
+        office = request.app.state.office
         archive = await _run(request, lambda: jobs.render_job(item, pdf=pdf, draft=draft, review=review,
-                                                              kinds=wanted), pdf=pdf)
+                                                              kinds=wanted, office=office), pdf=pdf)
         return _zip(archive)
 
     @app.post("/v1/change", tags=["生成"], summary="由原版本和新版本起草补充协议，返回变更文件夹的 .zip",
@@ -207,7 +228,9 @@ def _routes(app: FastAPI) -> None:
         draft: Annotated[bool, Query(description="容忍两个版本的检查错误（变更规则除外），每页标注“草稿”")] = False,
     ) -> Response:
         old, new = await _pair(request)
-        archive = await _run(request, lambda: jobs.change_job(old, new, pdf=pdf, draft=draft), pdf=pdf)
+        office = request.app.state.office
+        archive = await _run(request, lambda: jobs.change_job(old, new, pdf=pdf, draft=draft, office=office),
+                             pdf=pdf)
         return _zip(archive)
 
     @app.get("/v1/template.xlsx", tags=["表格"], summary="空白导入模板（成员单位、攻关任务、任务经费、经费投入）",

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import docgen
 from docgen.errors import InputError
 from docgen.input.model import Consortium
+from docgen.render.warm import WarmOffice, using
 from docgen.rules.guideline import has_errors
 from docgen.service.problems import Problem
 
@@ -61,8 +62,9 @@ def check_job(item: Input) -> dict[str, Any]:
 
 
 def render_job(item: Input, *, pdf: bool = False, draft: bool = False, review: bool = False,
-               kinds: list[str] | None = None) -> Archive:
-    """Return a zip of the documents of item and their manifest; with kinds, only those kinds."""
+               kinds: list[str] | None = None, office: WarmOffice | None = None) -> Archive:
+    """Return a zip of the documents of item and their manifest; with kinds, only those kinds. PDFs are
+    converted by office (a LibreOffice kept running) when given, else by a LibreOffice started for them."""
     from docgen.documents import all_documents, render_record, with_pdfs
     from docgen.output import safe_filename, write_documents
 
@@ -80,14 +82,16 @@ def render_job(item: Input, *, pdf: bool = False, draft: bool = False, review: b
                               available=sorted({d.kind for d in documents}))
             documents = [d for d in documents if d.kind in wanted]
         if pdf:
-            documents = with_pdfs(documents, consortium, draft=draft)
+            with using(office):
+                documents = with_pdfs(documents, consortium, draft=draft)
         out = folder / "out"
         write_documents(out, documents, docgen.input_digest(consortium),
                         extra=render_record(consortium, draft=draft, pdf=pdf, review=review))
         return Archive(safe_filename(consortium.short_name) + ".zip", zip_folder(out))
 
 
-def change_job(old: Input, new: Input, *, pdf: bool = False, draft: bool = False) -> Archive:
+def change_job(old: Input, new: Input, *, pdf: bool = False, draft: bool = False,
+               office: WarmOffice | None = None) -> Archive:
     """Return a zip of the change folder (补充协议第一号/…) drafted from old to new."""
     from docgen.documents import change_run
     from docgen.output import safe_filename
@@ -103,7 +107,8 @@ def change_job(old: Input, new: Input, *, pdf: bool = False, draft: bool = False
                 problems.append(exc)
         if problems:  # every problem of both files at once, each file named
             raise InputError([p for exc in problems for p in _named(exc)], "、".join(e.source or "" for e in problems))
-        manifest, _findings = change_run(loaded[0], loaded[1], folder / "out", draft=draft, pdf=pdf)
+        with using(office):
+            manifest, _findings = change_run(loaded[0], loaded[1], folder / "out", draft=draft, pdf=pdf)
         return Archive(safe_filename(loaded[1].short_name + manifest.parent.name) + ".zip",
                        zip_folder(manifest.parent, prefix=manifest.parent.name))
 
