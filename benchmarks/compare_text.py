@@ -1,7 +1,7 @@
 """Compare the text of every generated document between two commits (or a commit and the worktree).
 
 For each checkout, every valid sample is rendered (``docgen.render_to``) and the marine-ai changes
-v1→v2 and v2→v3 are drafted (``docgen.render_change``, into one series folder, as ``make demo`` does);
+v1→v2→v3→… are drafted (``docgen.render_change``, into one series folder, as ``make demo`` does);
 then the text of every .docx is extracted in document order — each paragraph on its own line, each table
 row as its cells joined by " | ", tracked insertions and deletions marked ⟦+…⟧ and ⟦-…⟧ — and the two
 extractions are diffed file by file. The summary also counts the .docx files whose bytes are identical.
@@ -38,9 +38,9 @@ samples = sorted(Path("samples").glob("*.yaml"))
 for path in samples:
     c = docgen.load(path)
     docgen.render_to(c, out / path.stem, draft=True)
-for old, new in [("marine-ai-v1", "marine-ai-v2"), ("marine-ai-v2", "marine-ai-v3")]:
-    docgen.render_change(docgen.load(f"samples/{old}.yaml"), docgen.load(f"samples/{new}.yaml"),
-                         out / "marine-ai-changes")
+versions = sorted(Path("samples").glob("marine-ai-v*.yaml"), key=lambda p: int(p.stem.rsplit("v", 1)[1]))
+for old, new in zip(versions, versions[1:]):
+    docgen.render_change(docgen.load(old), docgen.load(new), out / "marine-ai-changes", draft=True)
 """
 
 

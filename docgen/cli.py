@@ -350,7 +350,7 @@ def serve_command(host: str, port: int, workers: int) -> None:
 def clauses_command(lint: bool) -> None:
     """List the clauses and their variants, or lint the library."""
     from docgen.clauses.library import load_library
-    from docgen.clauses.lint import lint_library, lint_supplement
+    from docgen.clauses.lint import lint_library, lint_phrases, lint_supplement
     from docgen.resources import clauses_dir
 
     try:
@@ -359,7 +359,7 @@ def clauses_command(lint: bool) -> None:
     except DocgenError as exc:
         _fail(exc)
     if lint:
-        problems = lint_library(library) + lint_supplement(library, supplement)
+        problems = lint_library(library) + lint_supplement(library, supplement) + lint_phrases()
         for problem in problems:
             _out.print(f"- {problem}", markup=False)
         count = len(library.clauses) + len(supplement.clauses)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path, PurePosixPath
 
 from docgen.clauses.library import load_library
+from docgen.clauses.phrases import phrases_version
 from docgen.constants import DocumentKind
 from docgen.drafting.agreement import Agreement, AgreementVersion, BaseContext, agreement_version
 from docgen.drafting.commitments import assemble_commitments
@@ -65,6 +66,11 @@ COMMITMENT_TEMPLATE = "integrity_commitment.docx"
 COMPLIANCE_TEMPLATE = "compliance_table.docx"
 
 
+def _phrases_entry() -> dict[str, str]:
+    """Return the phrase file's entry in a document's clause versions (clauses/phrases/phrases.yaml)."""
+    return {"phrases": phrases_version()}
+
+
 def _require_clean(consortium: Consortium, draft: bool, findings: list[Finding] | None = None,
                    document: str = "all") -> list[Finding]:
     """Return check's findings; raise RuleError with the findings that bear on document ("agreement",
@@ -93,7 +99,8 @@ def _agreement(consortium: Consortium, outline: Agreement, template: str = AGREE
                     "subject": "创新联合体组建协议", "keywords": f"{consortium.industry}；{consortium.sub_track}"},
     )
     return Document(DocumentKind.AGREEMENT, safe_filename(outline.title) + ".docx", data, f"zh_CN/{template}",
-                    outline.clause_versions, {a.id: a.variant for a in outline.articles if a.variant})
+                    {**outline.clause_versions, **_phrases_entry()},
+                    {a.id: a.variant for a in outline.articles if a.variant})
 
 
 def render_agreement(consortium: Consortium, *, draft: bool = False) -> bytes:
@@ -121,7 +128,7 @@ def _plan(consortium: Consortium, draft: bool, base: BaseContext | None = None) 
                     "keywords": f"{consortium.industry}；{consortium.sub_track}"},
     )
     return Document(DocumentKind.PLAN, safe_filename(plan.title) + ".docx", data, f"zh_CN/{PLAN_TEMPLATE}",
-                    {"plan_outline": outline.version})
+                    {"plan_outline": outline.version, **_phrases_entry()})
 
 
 def render_plan(consortium: Consortium, *, draft: bool = False) -> bytes:
@@ -149,7 +156,7 @@ def _commitments(consortium: Consortium, draft: bool, base: BaseContext | None =
         )
         filename = f"诚信承诺书/{index:02d}-{safe_filename(letter.unit_name)}.docx"
         documents.append(Document(DocumentKind.COMMITMENT, filename, data, f"zh_CN/{COMMITMENT_TEMPLATE}",
-                                  {"commitment": texts.version}))
+                                  {"commitment": texts.version, **_phrases_entry()}))
     return documents
 
 
@@ -200,7 +207,7 @@ def _compliance(consortium: Consortium, draft: bool, findings: list[Finding], ve
                                    "subject": "创新联合体合规自查表", "keywords": "青科字〔2025〕5号"})
     return Document(DocumentKind.COMPLIANCE_TABLE, safe_filename(table.title) + ".docx", data,
                     f"zh_CN/{COMPLIANCE_TEMPLATE}",
-                    {"compliance": load_compliance_texts().version})
+                    {"compliance": load_compliance_texts().version, **_phrases_entry()})
 
 
 def render_compliance(consortium: Consortium, *, draft: bool = False) -> bytes:
@@ -392,12 +399,12 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, pr
     return [
         Document(DocumentKind.SUPPLEMENT, safe_filename(supplement.title.replace("《", "").replace("》", "")) + ".docx",
                  supplement_data,
-                 f"zh_CN/{SUPPLEMENT_TEMPLATE}", supplement.clause_versions),
+                 f"zh_CN/{SUPPLEMENT_TEMPLATE}", {**supplement.clause_versions, **_phrases_entry()}),
         Document(DocumentKind.CONSOLIDATED_AGREEMENT,
                  safe_filename(consolidated.filename.removesuffix(".docx") + f"（依{name}补充协议汇编）") + ".docx",
                  consolidated.data, consolidated.template, consolidated.clauses),
         Document(DocumentKind.CHANGE_TABLE, safe_filename(f"修订对照表（{name}补充协议）") + ".docx", table_data,
-                 f"zh_CN/{CHANGE_TABLE_TEMPLATE}", {}),
+                 f"zh_CN/{CHANGE_TABLE_TEMPLATE}", _phrases_entry()),
         Document(DocumentKind.REDLINE,
                  safe_filename(marked.filename.removesuffix(".docx") + f"（{name}补充协议修订痕迹）") + ".docx",
                  marked.data, marked.template, marked.clauses),

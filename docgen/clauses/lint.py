@@ -25,7 +25,7 @@ from docgen.render.docx import environment
 from docgen.resources import samples_dir
 from docgen.rules.guideline import check, has_errors
 
-__all__ = ["lint_library", "lint_supplement", "select_values"]
+__all__ = ["lint_library", "lint_phrases", "lint_supplement", "select_values"]
 
 _RESIDUE = ("{{", "}}", "{%", "%}", "None", "none", "undefined")
 
@@ -213,4 +213,34 @@ def lint_supplement(library: Library, supplement_library: Library, samples: Path
             problems.extend(f"{label}：半角标点“{s}”" for s in half_width_punctuation(text))
     problems += [f"{c.id}：没有任何变更样例适用，无法试渲染（请增加样例）"
                  for c in supplement_library.clauses if c.id not in rendered]
+    return problems
+
+
+def lint_phrases() -> list[str]:
+    """Return every problem of clauses/phrases/phrases.yaml: a text that does not compile, or half-width
+    punctuation between Chinese characters."""
+    from docgen.clauses.phrases import PHRASES_FILE, phrases
+    from docgen.render.docx import compile_text
+
+    problems: list[str] = []
+
+    def visit(node: Any, key: str) -> None:
+        if isinstance(node, dict):
+            for name, value in node.items():
+                visit(value, f"{key}.{name}" if key else str(name))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                visit(value, f"{key}.{index}")
+        elif isinstance(node, str):
+            try:
+                compile_text(node, f"phrases.{key}.txt")
+            except DocgenError as exc:
+                problems.append(f"{PHRASES_FILE.name}：{key}：{exc}")
+            problems.extend(f"{PHRASES_FILE.name}：{key}：半角标点“{s}”"
+                            for s in half_width_punctuation(_strip_jinja(node)))
+
+    try:
+        visit(phrases(), "")
+    except DocgenError as exc:
+        problems.append(str(exc))
     return problems

@@ -28,9 +28,10 @@ from docgen.clauses.engine import (
     with_ref,
 )
 from docgen.clauses.library import DocumentTexts, Library
+from docgen.clauses.phrases import phrase
 from docgen.constants import ACADEMIC_KINDS, ENTERPRISE, FUNDING_COLUMNS, FUNDING_SOURCES, DocumentKind, FundingSource
 from docgen.errors import TemplateError
-from docgen.formatting import amount, cn_date, cn_number
+from docgen.formatting import amount, cn_date
 from docgen.input.model import Consortium, Task, Unit
 from docgen.input.totals import Totals, damages, damages_base, investment_ratios, totals
 from docgen.render.docx import render_text
@@ -176,12 +177,13 @@ class Agreement:
 
 def designation(index: int) -> str:
     """Return the party designation by position: 0 → 甲方, 1 → 乙方一, 12 → 乙方十二."""
-    return "甲方" if index == 0 else f"乙方{cn_number(index)}"
+    return phrase("parties.lead_designation") if index == 0 else phrase("parties.member_designation", n=index)
 
 
 def parties(c: Consortium) -> list[Party]:
     """Return every party in order: the lead unit first, then the members."""
-    return [Party(designation(i), "牵头单位" if i == 0 else "成员单位", u) for i, u in enumerate(c.units)]
+    lead, member = phrase("parties.lead_role"), phrase("parties.member_role")
+    return [Party(designation(i), lead if i == 0 else member, u) for i, u in enumerate(c.units)]
 
 
 @dataclass(frozen=True)
@@ -286,12 +288,12 @@ def base_context(c: Consortium) -> BaseContext:
 
 def annex_citation(number: int, name: str) -> str:
     """Return an annex as the text cites it: 附件1《成员单位名单》."""
-    return f"附件{number}《{name}》"
+    return phrase("annexes.citation", n=number, name=name)
 
 
 def annex_heading(number: int, name: str) -> str:
     """Return an annex's heading above its table: 附件1　成员单位名单."""
-    return f"附件{number}　{name}"
+    return phrase("annexes.heading", n=number, name=name)
 
 
 def document_context(c: Consortium, texts: DocumentTexts, base: BaseContext | None = None) -> dict[str, Any]:
@@ -321,9 +323,11 @@ def annex_tables(c: Consortium, titles: dict[str, str], context: BaseContext) ->
     )
     tasks = tuple(
         TaskRow(id=t.id, title=t.title, owner=names.get(t.owner, t.owner),
-                participants="、".join(names.get(p, p) for p in t.participants) or "无",
-                period=f"{cn_date(t.start)}至{cn_date(t.end)}",
-                deliverables="；".join(t.deliverables), budget=amount(t.budget_total))
+                participants=phrase("annexes.list_separator").join(names.get(p, p) for p in t.participants)
+                or phrase("annexes.no_participants"),
+                period=phrase("annexes.period", start=t.start, end=t.end),
+                deliverables=phrase("annexes.deliverable_separator").join(t.deliverables),
+                budget=amount(t.budget_total))
         for t in context.tasks
     )
     task_total = sum((t.budget_total for t in context.tasks), Decimal(0))
@@ -337,10 +341,11 @@ def annex_tables(c: Consortium, titles: dict[str, str], context: BaseContext) ->
             column_totals[k] += v
         funding_rows.append(FundingRow(unit=unit.name, **{k: amount(v) for k, v in sums.items()},
                                        total=amount(sum(sums.values(), Decimal(0)))))
-    funding_total = FundingRow(unit="合计", **{k: amount(v) for k, v in column_totals.items()},
+    funding_total = FundingRow(unit=phrase("annexes.total"), **{k: amount(v) for k, v in column_totals.items()},
                                total=amount(sum(column_totals.values(), Decimal(0))))
     background = tuple(
-        BackgroundIPRow(no=str(i), unit=unit.name, title=ip.title, kind=ip.kind, number=ip.number or "—")
+        BackgroundIPRow(no=str(i), unit=unit.name, title=ip.title, kind=ip.kind,
+                        number=ip.number or phrase("annexes.no_number"))
         for i, (unit, ip) in enumerate(((u, ip) for u in c.units for ip in u.background_ip), start=1)
     )
     return {

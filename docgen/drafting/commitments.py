@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docgen.clauses.library import DocumentTexts
+from docgen.clauses.phrases import phrase
 from docgen.drafting.agreement import BaseContext, base_context, number_items, parties
 from docgen.input.model import Consortium
 from docgen.render.docx import render_text
@@ -26,7 +27,7 @@ class Commitment:
     items: tuple[str, ...]
     closing: tuple[str, ...]
     signer_label: str
-    date_line: str = "______年____月____日"  # a deliberate blank: dated when signed
+    date_line: str  # a deliberate blank (phrases: commitment.date_line): dated when signed
 
 
 def assemble_commitments(c: Consortium, texts: DocumentTexts, *, draft: bool = False,
@@ -51,5 +52,6 @@ def assemble_commitments(c: Consortium, texts: DocumentTexts, *, draft: bool = F
             items=render("items"),
             closing=render("closing"),
             signer_label=texts.signer_label,
+            date_line=phrase("commitment.date_line"),
         ))
     return letters

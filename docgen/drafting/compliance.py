@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from docgen.clauses.library import Library
+from docgen.clauses.phrases import phrase
 from docgen.drafting.agreement import Agreement
 from docgen.errors import TemplateError
 from docgen.input.loading import read_yaml
@@ -118,19 +119,21 @@ def assemble_compliance(c: Consortium, findings: list[Finding], agreement: Agree
     context = {"c": c, "choice": choice}
     waived_reasons = {e.code: e.reason for e in c.exceptions if e.code in WAIVABLE}
     rows: list[ComplianceRow] = []
+    separator = phrase("compliance.separator")
     for requirement in texts.requirements:
         own = [f for f in findings if f.code in requirement.codes]
         evidence = render_text(requirement.evidence, f"compliance.{requirement.id}.txt", context).strip()
         status, notes = _status(own, waived_reasons, texts.status)
         where = _where(requirement, agreement, plan_headings)
-        rows.append(ComplianceRow(len(rows) + 1, f"指引{requirement.clause}", requirement.requirement, status,
-                                  where, "；".join([evidence, *notes]).strip("；"), status != texts.status.failed))
+        rows.append(ComplianceRow(len(rows) + 1, phrase("compliance.clause", clause=requirement.clause),
+                                  requirement.requirement, status, where,
+                                  separator.join([evidence, *notes]).strip(separator), status != texts.status.failed))
     known = texts.codes
     for finding in findings:  # a rule no requirement lists still gets its row
         if finding.code not in known:
             status, notes = _status([finding], waived_reasons, texts.status)
             rows.append(ComplianceRow(len(rows) + 1, finding.source, texts.unmapped, status, "",
-                                      "；".join(notes), status != texts.status.failed))
+                                      separator.join(notes), status != texts.status.failed))
     title = render_text(texts.title, "compliance.title.txt", context).strip()
     return ComplianceTable(title=title, subtitle=texts.subtitle, intro=texts.intro.strip(), note=texts.note.strip(),
                            rows=tuple(rows), draft=draft)
@@ -153,12 +156,12 @@ def _where(requirement: Requirement, agreement: Agreement, plan_headings: list[s
     parts = []
     articles = [a.number for a in agreement.articles if a.id in requirement.agreement]
     if articles:
-        parts.append("组建协议" + "、".join(articles))
+        parts.append(phrase("compliance.agreement", articles=articles))
     sections = [heading for title, heading in _plan_sections(plan_headings) if title in requirement.plan]
     if sections:
-        parts.append("建设方案" + "".join(sections))  # quoted items stand side by side, no 顿号
+        parts.append(phrase("compliance.plan", sections=sections))
     parts.extend(requirement.documents)
-    return "；".join(parts)
+    return phrase("compliance.separator").join(parts)
 
 
 _TOP = re.compile(r"^[一二三四五六七八九十]+、")
@@ -175,7 +178,8 @@ def _plan_sections(headings: list[str]) -> list[tuple[str, str]]:
         title = _NUMBER.sub("", heading)
         if _TOP.match(heading):
             chapter = heading
-            out.append((title, f"“{heading}”"))
+            out.append((title, phrase("compliance.chapter", heading=heading)))
         else:
-            out.append((title, f"“{chapter}”之“{heading}”" if chapter else f"“{heading}”"))
+            out.append((title, phrase("compliance.section", chapter=chapter, heading=heading) if chapter
+                        else phrase("compliance.chapter", heading=heading)))
     return out

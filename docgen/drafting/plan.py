@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from docgen.clauses.phrases import phrase, phrase_list, phrase_map, render_phrase
 from docgen.constants import FUNDING_SOURCES, KPI_CATEGORIES, TEXT_WIDTH
 from docgen.drafting.agreement import BaseContext, base_context, number_items
 from docgen.errors import TemplateError
@@ -183,6 +184,11 @@ TableResult = tuple[str, str, Table]  # caption, note (unit line), table
 Builder = Callable[[Consortium, dict[str, Any]], TableResult]
 
 
+def _words(key: str) -> tuple[str, str, list[str]]:
+    """Return the caption, note and header cells of a table or chart (phrases: plan.tables.KEY, plan.charts.KEY)."""
+    return phrase(f"{key}.caption"), phrase(f"{key}.note"), phrase_list(f"{key}.header")
+
+
 def _members_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     rows = []
     for i, party in enumerate(ctx["parties"], start=1):
@@ -191,10 +197,8 @@ def _members_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
                      Cell(u.chain_position, align="center"), Cell(party.role, align="center"), Cell(u.role),
                      _num(u.resources.cash),
                      Cell(str(u.resources.people) if u.resources.people else "—", align="right")))
-    table = Table(_widths(0.5, 2.4, 0.8, 0.9, 0.8, 2.8, 1.9, 0.8),
-                  _head("序号", "单位名称", "单位类型", "产业链位置", "角色", "分工定位", "自筹资金", "研发人员"),
-                  tuple(rows))
-    return "成员单位构成", "金额单位：元；人员单位：人", table
+    caption, note, header = _words("plan.tables.members")
+    return caption, note, Table(_widths(0.5, 2.4, 0.8, 0.9, 0.8, 2.8, 1.9, 0.8), _head(*header), tuple(rows))
 
 
 def _goals_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
@@ -202,24 +206,26 @@ def _goals_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     for i, goal in enumerate(c.goals, start=1):
         indicators = goal.indicators or ()
         if not indicators:
-            rows.append((Cell(str(i), align="center"), Cell(goal.title), Cell("—", align="center"),
-                         Cell("—", align="center")))
+            rows.append((Cell(str(i), align="center"), Cell(goal.title), Cell(phrase("plan.blank"), align="center"),
+                         Cell(phrase("plan.blank"), align="center")))
         for indicator in indicators:
             rows.append((Cell(str(i), align="center"), Cell(goal.title), Cell(indicator.name),
                          Cell(indicator.target, align="center")))
-    return "技术创新目标及考核指标", "", Table(_widths(0.6, 3, 4, 2), _head("序号", "目标", "考核指标", "目标值"),
-                                          tuple(rows))
+    caption, note, header = _words("plan.tables.goals")
+    return caption, note, Table(_widths(0.6, 3, 4, 2), _head(*header), tuple(rows))
 
 
 def _kpis_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     years = list(range(c.term_start.year, c.term_end.year + 1))
+    blank = phrase("plan.blank")
     rows = []
     for kpi in sorted(c.kpis, key=lambda k: KPI_CATEGORIES.index(k.category)):
         by_year = {t.year: t.value for t in kpi.targets}
         rows.append((Cell(kpi.category, align="center"), Cell(kpi.name), Cell(kpi.unit, align="center"),
-                     *(Cell(by_year.get(y, "—"), align="center") for y in years)))
-    header = _head("评价维度", "指标", "单位", *(f"{y}年" for y in years))
-    return "年度考核指标", "", Table(_widths(1.4, 3.4, 0.8, *([1.2] * len(years))), header, tuple(rows))
+                     *(Cell(by_year.get(y, blank), align="center") for y in years)))
+    caption, note, words = _words("plan.tables.kpis")
+    header = _head(*words, *(phrase("plan.year", year=y) for y in years))
+    return caption, note, Table(_widths(1.4, 3.4, 0.8, *([1.2] * len(years))), header, tuple(rows))
 
 
 def _tasks_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
@@ -229,18 +235,18 @@ def _tasks_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     for t in ctx["tasks"]:
         total += t.budget_total
         rows.append((Cell(t.id, align="center"), Cell(t.title), Cell(short.get(t.owner, t.owner)),
-                     Cell("、".join(short.get(p, p) for p in t.participants) or "无"),
-                     Cell(f"{cn_date(t.start)}—{cn_date(t.end)}", align="center"),
-                     Cell("；".join(t.deliverables)), _num(t.budget_total)))
-    rows.append((Cell("合计", align="center", span=6), _num(total)))
-    table = Table(_widths(0.7, 2.0, 1.2, 1.6, 1.9, 2.4, 1.9),
-                  _head("编号", "任务名称", "承担单位", "参与单位", "起止时间", "交付成果", "经费"), tuple(rows))
-    return "攻关任务与技术攻关计划", "金额单位：元", table
+                     Cell(phrase("plan.list_separator").join(short.get(p, p) for p in t.participants)
+                          or phrase("plan.none")),
+                     Cell(phrase("plan.period", start=t.start, end=t.end), align="center"),
+                     Cell(phrase("plan.deliverable_separator").join(t.deliverables)), _num(t.budget_total)))
+    rows.append((Cell(phrase("plan.total"), align="center", span=6), _num(total)))
+    caption, note, header = _words("plan.tables.tasks")
+    return caption, note, Table(_widths(0.7, 2.0, 1.2, 1.6, 1.9, 2.4, 1.9), _head(*header), tuple(rows))
 
 
-def _matrix(c: Consortium, columns: list[Any], key: Callable[[Any], Any], title: str,
+def _matrix(c: Consortium, columns: list[Any], key: Callable[[Any], Any], words: str,
             labels: list[str]) -> TableResult:
-    """Return a unit × column funding table with row and column totals."""
+    """Return a unit × column funding table with row and column totals (words: its phrases' key)."""
     rows = []
     column_totals = [Decimal(0)] * len(columns)
     for unit in c.units:
@@ -248,26 +254,30 @@ def _matrix(c: Consortium, columns: list[Any], key: Callable[[Any], Any], title:
                   for col in columns]
         column_totals = [a + b for a, b in zip(column_totals, values, strict=False)]
         rows.append((Cell(unit.name), *(_num(v) for v in values), _num(sum(values, Decimal(0)))))
-    rows.append((Cell("合计", align="center"), *(_num(v) for v in column_totals),
+    total = phrase("plan.total")
+    rows.append((Cell(total, align="center"), *(_num(v) for v in column_totals),
                  _num(sum(column_totals, Decimal(0)))))
-    table = Table(_widths(2.6, *([1.6] * len(columns)), 1.8), _head("单位名称", *labels, "合计"), tuple(rows))
-    return title, "金额单位：元", table
+    caption, note, header = _words(words)
+    table = Table(_widths(2.6, *([1.6] * len(columns)), 1.8), _head(*header, *labels, total), tuple(rows))
+    return caption, note, table
 
 
 def _budget_by_source(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     sources: list[str] = [s for s in FUNDING_SOURCES if any(f.source == s for f in c.funding)]
-    return _matrix(c, sources, lambda f: f.source, "经费投入计划（按资金来源）", sources)
+    return _matrix(c, sources, lambda f: f.source, "plan.tables.budget_by_source", sources)
 
 
 def _budget_by_year(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     years = sorted({f.year for f in c.funding})
-    return _matrix(c, years, lambda f: f.year, "经费投入计划（按年度）", [f"{y}年" for y in years])
+    labels = [phrase("plan.year", year=y) for y in years]
+    return _matrix(c, years, lambda f: f.year, "plan.tables.budget_by_year", labels)
 
 
 def _milestones_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     rows = tuple((Cell(str(i), align="center"), Cell(cn_date(m.date), align="center"), Cell(m.title))
                  for i, m in enumerate(sorted(c.milestones, key=lambda m: m.date), start=1))
-    return "主要里程碑", "", Table(_widths(0.6, 1.8, 6), _head("序号", "时间", "节点事项"), rows)
+    caption, note, header = _words("plan.tables.milestones")
+    return caption, note, Table(_widths(0.6, 1.8, 6), _head(*header), rows)
 
 
 PLAN_TABLES: dict[str, Builder] = {
@@ -293,16 +303,19 @@ def _schedule_chart(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     # a reversed term (an error check reports; drafted only with --draft) still gets its first quarter
     periods = quarters(c.term_start, c.term_end) or quarters(c.term_start, c.term_start)
     years = sorted({y for y, _ in periods})
-    header = (Cell("攻关任务", align="center"),
-              *(Cell(f"{y}年", align="center", span=sum(1 for yy, _ in periods if yy == y)) for y in years))
-    quarter_row = (Cell("季度", align="center"), *(Cell(cn_number(q), align="center") for _, q in periods))
+    caption, note, words = _words("plan.charts.schedule")
+    header = (*(Cell(w, align="center") for w in words),
+              *(Cell(phrase("plan.year", year=y), align="center", span=sum(1 for yy, _ in periods if yy == y))
+                for y in years))
+    quarter_row = (Cell(phrase("plan.charts.schedule.quarter_row"), align="center"),
+                   *(Cell(cn_number(q), align="center") for _, q in periods))
     rows = [quarter_row]
     for t in c.tasks:
         running = set(quarters(t.start, t.end))
         rows.append((Cell(f"{t.id} {t.title}"),
                      *(Cell("", fill=ACTIVE if p in running else "auto") for p in periods)))
     widths = _widths(3.2, *([6.8 / len(periods)] * len(periods)))
-    return "攻关任务进度安排（按季度）", "着色格为任务实施期间", Table(widths, header, tuple(rows))
+    return caption, note, Table(widths, header, tuple(rows))
 
 
 def _spread(total: int, parts: int) -> list[int]:
@@ -312,20 +325,21 @@ def _spread(total: int, parts: int) -> list[int]:
 
 
 def _organisation_chart(c: Consortium, ctx: dict[str, Any]) -> TableResult:
-    middle = [f"负责人：{c.head.name}（{c.head.position}）" if c.head else "",
-              f"首席专家：{c.chief_expert.name}（{c.chief_expert.title}）" if c.chief_expert else "",
-              f"{c.council.kind}：{c.council.chair}召集" if c.council else ""]
+    key = "plan.charts.organisation"
+    middle = [phrase(f"{key}.head", head=c.head) if c.head else "",
+              phrase(f"{key}.chief_expert", expert=c.chief_expert) if c.chief_expert else "",
+              phrase(f"{key}.council", council=c.council) if c.council else ""]
     middle = [m for m in middle if m]
-    teams = [f"{t.id}任务团队（{(c.unit(t.owner) or c.lead).display_name}）" for t in ctx["tasks"]]
+    teams = [phrase(f"{key}.team", task=t, unit=(c.unit(t.owner) or c.lead).display_name) for t in ctx["tasks"]]
     width = max(len(teams), len(middle), 1)
-    top = (Cell(f"牵头单位：{c.lead.name}", fill=HEADER_FILLS[0], align="center", span=width),)
+    top = (Cell(phrase(f"{key}.lead", lead=c.lead), fill=HEADER_FILLS[0], align="center", span=width),)
     second = tuple(Cell(text, fill=HEADER_FILLS[1], align="center", span=span)
                    for text, span in zip(middle, _spread(width, len(middle)), strict=False))
     third = tuple(Cell(text, align="center", span=span)
                   for text, span in zip(teams, _spread(width, len(teams)), strict=False))
-    table = Table(_widths(*([1] * width)), (Cell("创新联合体组织架构", align="center", span=width),),
+    table = Table(_widths(*([1] * width)), (Cell(phrase(f"{key}.title"), align="center", span=width),),
                   (top, second, third) if second else (top, third))
-    return "组织架构图", "", table
+    return phrase(f"{key}.caption"), phrase(f"{key}.note"), table
 
 
 PLAN_CHARTS: dict[str, Builder] = {"schedule": _schedule_chart, "organisation": _organisation_chart}
@@ -333,9 +347,9 @@ PLAN_CHARTS: dict[str, Builder] = {"schedule": _schedule_chart, "organisation": 
 
 # --- assembly ---------------------------------------------------------------------------------
 
-_HEADING_NUMBERS: dict[int, Callable[[int], str]] = {
-    1: lambda n: f"{cn_number(n)}、", 2: lambda n: f"（{cn_number(n)}）", 3: lambda n: f"{n}.",
-}
+def _heading_number(level: int, n: int) -> str:
+    """Return the number of the n-th heading of level 1–3: 一、 （一） 1. (phrases: plan.heading_numbers)."""
+    return render_phrase(phrase_list("plan.heading_numbers")[level - 1], f"plan.heading_numbers.{level}", {"n": n})
 
 
 def plan_context(c: Consortium, base: BaseContext | None = None) -> dict[str, Any]:
@@ -354,7 +368,7 @@ def assemble_plan(c: Consortium, outline: PlanOutline, *, draft: bool = False,
     """Return the construction plan's outline for this consortium (base: its base_context, if computed)."""
     context = plan_context(c, base)
     blocks: list[Block] = []
-    counts = {"表": 0, "图": 0}  # tables and figures are numbered separately
+    counts = {"table": 0, "figure": 0}  # tables and figures are numbered separately
 
     def applies(item: OutlineSection | OutlineBlock, where: str) -> bool:
         return item.when is None or bool(render_expression(item.when, where, context))
@@ -365,7 +379,7 @@ def assemble_plan(c: Consortium, outline: PlanOutline, *, draft: bool = False,
             if not applies(section, f"建设方案提纲“{section.title}”"):
                 continue
             number += 1
-            blocks.append(Block("heading", _HEADING_NUMBERS[level](number) + section.title, level))
+            blocks.append(Block("heading", _heading_number(level, number) + section.title, level))
             for index, block in enumerate(section.blocks):
                 where = f"plan.{section.title}.{index}"
                 if not applies(block, where):
@@ -385,22 +399,25 @@ def assemble_plan(c: Consortium, outline: PlanOutline, *, draft: bool = False,
                 else:
                     builder = PLAN_TABLES[block.table] if block.table else PLAN_CHARTS[str(block.chart)]
                     caption, note, table = builder(c, context)
-                    label = "表" if block.table else "图"
-                    counts[label] += 1
-                    blocks.append(Block("caption", f"{label}{counts[label]}　{caption}"))
+                    kind = "table" if block.table else "figure"
+                    counts[kind] += 1
+                    label = phrase(f"plan.{kind}_label")
+                    blocks.append(Block("caption",
+                                        phrase("plan.caption", label=label, n=counts[kind], caption=caption)))
                     if note:
                         blocks.append(Block("note", note))
                     blocks.append(Block("table", table=table))
             emit(section.sections, level + 1)
 
     emit(outline.sections, 1)
+    words = phrase_map("plan.cover")
     cover = [
-        CoverLine("牵头单位（盖章）", c.lead.name),
-        CoverLine("产业领域", c.industry + (f"（{c.future_field}）" if c.future_field else "")),
-        CoverLine("细分赛道", c.sub_track),
+        CoverLine(words["lead"], c.lead.name),
+        CoverLine(words["industry"], phrase("plan.cover.industry_value", c=c)),
+        CoverLine(words["sub_track"], c.sub_track),
     ]
     if c.chief_expert:
-        cover.append(CoverLine("首席专家", f"{c.chief_expert.name}（{c.chief_expert.title}）"))
-    cover.append(CoverLine("编制日期", cn_date(c.signing_date)))
+        cover.append(CoverLine(words["chief_expert"], phrase("plan.cover.chief_expert_value", expert=c.chief_expert)))
+    cover.append(CoverLine(words["date"], cn_date(c.signing_date)))
     title = render_text(outline.title, "plan.title.txt", context).strip()
     return Plan(title, draft, tuple(cover), tuple(blocks), outline.version)

@@ -17,6 +17,7 @@ from html import escape as _html_escape
 
 from markupsafe import Markup
 
+from docgen.clauses.phrases import phrase
 from docgen.drafting.agreement import Agreement, Article, Chapter
 
 __all__ = ["redline"]
@@ -120,7 +121,7 @@ def redline(old: Agreement, new: Agreement) -> Agreement:
         return replace(article, paragraphs=paragraphs)
 
     def removed(article: Article) -> Article:
-        return replace(article, title=f"{article.title}（删除）",
+        return replace(article, title=phrase("redline.deleted_title", title=article.title),
                        paragraphs=tuple(Markup(marks.deleted(p)) for p in article.paragraphs))
 
     chapters = []

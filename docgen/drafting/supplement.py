@@ -15,8 +15,9 @@ from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any
 
-from docgen.clauses.engine import Article, render_articles, render_clause, uses_ref, with_ref
+from docgen.clauses.engine import Article, article_number, render_articles, render_clause, uses_ref, with_ref
 from docgen.clauses.library import DocumentTexts, Library
+from docgen.clauses.phrases import phrase, phrase_entries, phrase_map, render_phrase
 from docgen.constants import DocumentKind
 from docgen.drafting.agreement import (
     AgreementVersion,
@@ -34,9 +35,9 @@ from docgen.drafting.agreement import (
 )
 from docgen.drafting.change_terms import ChangeTerms, change_terms
 from docgen.errors import InputError, InputProblem, TemplateError
-from docgen.formatting import cn_date, cn_number, join_cn
+from docgen.formatting import cn_date
 from docgen.input.model import Amendment, Consortium, Task, Unit
-from docgen.render.docx import render_text
+from docgen.render.docx import render_expression, render_text
 from docgen.rules.change import ChangeSet, Reassignment, contribution_changed
 
 __all__ = ["AmendedArticle", "AnnexRevision", "ChangeDraft", "ChangeRow", "ChangeTable", "JoiningUnit", "LeavingUnit",
@@ -102,7 +103,7 @@ class ChangeTable:
 
 def serial_name(serial: int) -> str:
     """Return 第一号 for 1."""
-    return f"第{cn_number(serial)}号"
+    return phrase("supplement.serial_name", n=serial)
 
 
 # --- the article diff ----------------------------------------------------------------------------
@@ -120,7 +121,7 @@ def _amended(old: AgreementVersion, new: AgreementVersion, library: Library) -> 
         if clause_id in old.numbers:
             return old.numbers[clause_id]
         if clause_id in titles:
-            return f"新增的“{titles[clause_id]}”条款"
+            return phrase("supplement.new_article_reference", title=titles[clause_id])
         raise TemplateError(f"引用了不存在的条款 {clause_id}")
 
     quoting = {**new.context, "ref": quote_ref}
@@ -140,9 +141,9 @@ def _amended(old: AgreementVersion, new: AgreementVersion, library: Library) -> 
                                               "", original.paragraphs, paragraphs,
                                               _quote(original.number, article.title, paragraphs)))
         else:
-            anchor = previous_old or "第一条"
+            anchor = previous_old or article_number(1)
             added_after[anchor] = added_after.get(anchor, 0) + 1
-            label = f"{anchor}之{cn_number(added_after[anchor])}"
+            label = phrase("supplement.added_article", anchor=anchor, n=added_after[anchor])
             amended.append(AmendedArticle("added", article.id, article.title, "", article.number, anchor, (),
                                           paragraphs, _quote(label, article.title, paragraphs)))
     new_ids = {a.id for a in new.articles}
@@ -180,17 +181,19 @@ def _supplement_parties(cs: ChangeSet) -> tuple[Party, ...]:
     """Return the signing parties: every unit of the old version, then each joiner."""
     new_units = {u.credit_code: u for u in cs.new.units}
     leaving = {u.credit_code for u in cs.left}
+    roles = phrase_map("parties")
     out = []
     replaced = cs.old.lead.credit_code != cs.new.lead.credit_code
     for index, unit in enumerate(cs.old.units):
-        role = "牵头单位" if index == 0 else ("退出成员单位" if unit.credit_code in leaving else "成员单位")
+        role = (roles["lead_role"] if index == 0
+                else roles["leaving_role"] if unit.credit_code in leaving else roles["member_role"])
         if replaced and index == 0:
-            role = "原牵头单位"
+            role = roles["former_lead_role"]
         elif replaced and unit.credit_code == cs.new.lead.credit_code:
-            role = "接任牵头单位"
+            role = roles["successor_lead_role"]
         out.append(Party(designation(index), role, new_units.get(unit.credit_code, unit)))
     for offset, unit in enumerate(cs.joined, start=len(cs.old.units)):
-        out.append(Party(designation(offset), "新加入成员单位", unit))
+        out.append(Party(designation(offset), roles["joining_role"], unit))
     return tuple(out)
 
 
@@ -222,64 +225,39 @@ def prepare_change(cs: ChangeSet, library: Library, *, old: AgreementVersion | N
 
 
 def _task_label(task: Any) -> str:
-    return f"{task.id}“{task.title}”"
+    return phrase("supplement.task_label", task=task)
 
 
 _INFO_FIELDS = ("name", "address", "legal_representative", "contact")
 # a unit's committed resources are stated, before and after, by the supplement's contributions article
-_CONTRIBUTION_FIELDS = {"role": "分工定位", "background_ip": "背景知识产权", "kind": "单位类型",
-                        "chain_position": "产业链位置"}
+_CONTRIBUTION_FIELDS = ("role", "background_ip", "kind", "chain_position")
 
 
 def _unit_change(old: Unit, new: Unit, designation: str) -> str:
-    """Return the sentence stating how a unit's details change."""
-    parts = []
-    if old.name != new.name:
-        parts.append(f"名称由“{old.name}”变更为“{new.name}”")
-    if old.address != new.address:
-        parts.append(f"住所变更为{new.address}")
-    if old.legal_representative != new.legal_representative:
-        parts.append(f"法定代表人变更为{new.legal_representative}")
-    if old.contact != new.contact:
-        parts.append(f"联系人变更为{new.contact.name}（联系电话：{new.contact.phone}，电子邮箱：{new.contact.email}）")
-    others = [label for field, label in _CONTRIBUTION_FIELDS.items() if getattr(old, field) != getattr(new, field)]
+    """Return the sentence stating how a unit's details change (phrases: supplement.unit_change)."""
+    parts = [phrase(f"supplement.unit_change.{name}", old=old, new=new)
+             for name in _INFO_FIELDS if getattr(old, name) != getattr(new, name)]
+    labels = phrase_map("supplement.unit_change.fields")
+    others = [labels[name] for name in _CONTRIBUTION_FIELDS if getattr(old, name) != getattr(new, name)]
     if others:
-        parts.append(f"{join_cn(others)}依照本补充协议所附修订后的附件调整")
-    return f"{designation}{old.name}的" + "；".join(parts) + "。"
+        parts.append(phrase("supplement.unit_change.contribution", fields=others))
+    return phrase("supplement.unit_change.sentence", designation=designation, old=old, parts=parts)
 
 
 def _summary(cs: ChangeSet) -> list[str]:
-    """Return the list of changes the supplement's first article states."""
-    items = []
-    if cs.old.lead.credit_code != cs.new.lead.credit_code:
-        items.append(f"由{cs.new.lead.name}接替{cs.old.lead.name}担任牵头单位")
-    if cs.joined:
-        items.append(f"新增{join_cn(u.name for u in cs.joined)}为联合体成员单位")
-    if cs.left:
-        items.append(f"{join_cn(u.name for u in cs.left)}退出联合体")
-    info = [u.old.name for u in cs.updated_units if any(getattr(u.old, f) != getattr(u.new, f) for f in _INFO_FIELDS)]
-    if info:
-        items.append(f"变更{join_cn(info)}的单位信息")
-    roles = [u.old.name for u in cs.updated_units
-             if any(getattr(u.old, f) != getattr(u.new, f) for f in _CONTRIBUTION_FIELDS)]
-    if roles:
-        items.append(f"调整{join_cn(roles)}的分工定位或者背景知识产权")
-    contributions = [u.name for u in contribution_changed(cs)]
-    if contributions:
-        items.append(f"调整{join_cn(contributions)}的承诺投入")
-    if cs.tasks_added or cs.tasks_removed or cs.tasks_reassigned or cs.tasks_changed:
-        items.append("调整攻关任务及其分工")
-    if cs.head_changed:
-        items.append("变更联合体负责人")
-    if cs.chief_expert_changed:
-        items.append("变更首席专家")
-    if cs.shares_changed:
-        items.append("调整收益分配比例" if cs.new.benefit.method == "fixed_shares" else "调整收益分配的有关约定")
-    if cs.funding_changed:
-        items.append("调整经费投入计划")
-    if cs.other_fields:
-        items.append(f"调整原协议关于{join_cn(cs.other_fields)}的约定")
-    return items
+    """Return the list of changes the supplement's first article states (phrases: supplement.summary)."""
+    names = {
+        "cs": cs, "c": cs.new,
+        "lead_replaced": cs.old.lead.credit_code != cs.new.lead.credit_code,
+        "info_changed": [u.old.name for u in cs.updated_units
+                         if any(getattr(u.old, f) != getattr(u.new, f) for f in _INFO_FIELDS)],
+        "roles_changed": [u.old.name for u in cs.updated_units
+                          if any(getattr(u.old, f) != getattr(u.new, f) for f in _CONTRIBUTION_FIELDS)],
+        "commitments_changed": [u.name for u in contribution_changed(cs)],
+    }
+    return [render_phrase(entry["text"], f"supplement.summary.{index}", names)
+            for index, entry in enumerate(phrase_entries("supplement.summary"))
+            if render_expression(entry.get("when", "true"), f"phrases.supplement.summary.{index}", names)]
 
 
 def _name(names: dict[str, str], credit_code: str) -> str:
@@ -392,15 +370,14 @@ def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) ->
             designation=change.designation(unit), name=unit.name, role=unit.role,
             tasks=tasks, cash=unit.resources.cash, people=unit.resources.people,
             in_kind=[i.description for i in unit.resources.in_kind],
-            background_ip=[f"《{ip.title}》（{ip.kind}{'，' + ip.number if ip.number else ''}）"
-                           for ip in unit.background_ip],
+            background_ip=[phrase("supplement.background_ip", ip=ip) for ip in unit.background_ip],
         ))
     left = []
     for unit in cs.left:
         departure = cs.departure(unit)
         if departure is None:
             raise TemplateError(f"{unit.name}退出但没有退出记录（amendment.departures）")
-        handover = [f"{_task_label(r.task)}由{_name(names, r.new_owner)}承担"
+        handover = [phrase("supplement.handover", task=_task_label(r.task), owner=_name(names, r.new_owner))
                     for r in cs.tasks_reassigned if r.old_owner == unit.credit_code]
         left.append(LeavingUnit(designation=change.designation(unit), name=unit.name,
                                 kind=departure.kind, reason=departure.reason,
@@ -416,8 +393,7 @@ def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) ->
         old=cs.old,
         amendment=cs.new.amendment,
         original_title=change.old.outline.title,
-        original_parties="甲方与乙方一" if len(cs.old.members) == 1
-        else f"甲方与乙方一至乙方{cn_number(len(cs.old.members))}",
+        original_parties=phrase("supplement.original_parties", members=len(cs.old.members)),
         serial=serial,
         serial_name=serial_name(serial),
         previous=previous,
@@ -457,27 +433,31 @@ def revised_annexes(change: ChangeDraft, agreement_texts: DocumentTexts,
     return out
 
 
-def _texts(library: Library, document: str, what: str) -> DocumentTexts:
+def _texts(library: Library, document: DocumentKind) -> DocumentTexts:
     texts = library.documents.get(document)
     if texts is None:
-        raise TemplateError(f"条款库 {library.folder} 缺少{what}（document: {document}）")
+        raise TemplateError(f"条款库 {library.folder} 缺少{_WHAT[document]}（document: {document}）")
     return texts
+
+
+_WHAT = {DocumentKind.SUPPLEMENT: "补充协议文字", DocumentKind.AGREEMENT: "协议文字",
+         DocumentKind.CHANGE_TABLE: "修订对照表文字"}  # for the error message only
 
 
 def assemble_supplement(change: ChangeDraft, library: Library, supplement_library: Library, *, serial: int,
                         previous: list[str], draft: bool = False) -> Supplement:
     """Return the supplementary agreement's outline for this change."""
     cs = change.changeset
-    texts = _texts(supplement_library, DocumentKind.SUPPLEMENT, "补充协议文字")
+    texts = _texts(supplement_library, DocumentKind.SUPPLEMENT)
     amendment = cs.new.amendment
     if amendment is None:
         raise TemplateError("新版本没有 amendment（补充协议签订日期和变更原因），不能起草补充协议")
-    annexes = revised_annexes(change, _texts(library, DocumentKind.AGREEMENT, "协议文字"), texts)
+    annexes = revised_annexes(change, _texts(library, DocumentKind.AGREEMENT), texts)
     revisions = [AnnexRevision(original, annex_citation(i, texts.annexes[annex.key]))
                  for i, (original, annex, _) in enumerate(annexes, start=1)]
-    revised = {annex.key: "本补充协议" + annex_citation(i, texts.annexes[annex.key])
+    revised = {annex.key: phrase("supplement.revised_annex", citation=annex_citation(i, texts.annexes[annex.key]))
                for i, (_, annex, _) in enumerate(annexes, start=1)}
-    agreement_names = _texts(library, DocumentKind.AGREEMENT, "协议文字").annexes
+    agreement_names = _texts(library, DocumentKind.AGREEMENT).annexes
     original = {key: annex_citation(i, name) for i, (key, name) in enumerate(agreement_names.items(), start=1)}
     context = replace(supplement_context(change, serial, previous), annexes=revisions, revised_annex=revised,
                       original_annex=original, amended=list(change.amended)).names()
@@ -506,13 +486,16 @@ def assemble_supplement(change: ChangeDraft, library: Library, supplement_librar
 def assemble_change_table(change: ChangeDraft, supplement_library: Library, *, serial: int,
                           draft: bool = False) -> ChangeTable:
     """Return the 修订对照表: one row per amended article, before and after."""
-    texts = _texts(supplement_library, DocumentKind.CHANGE_TABLE, "修订对照表文字")
+    texts = _texts(supplement_library, DocumentKind.CHANGE_TABLE)
     context = supplement_context(change, serial, []).names()
     rows = []
+    words = phrase_map("change_table")
     for a in change.amended:
-        where = a.old_number or f"{a.after_number}之后（新增）"
-        renumbered = f"（汇编文本{a.new_number}）" if a.new_number and a.new_number != a.old_number else ""
-        rows.append(ChangeRow(f"{where}{renumbered}　{a.title}", a.before or ("（无）",), a.after or ("（删除）",)))
+        where = a.old_number or phrase("change_table.added_where", anchor=a.after_number)
+        renumbered = (phrase("change_table.renumbered", number=a.new_number)
+                      if a.new_number and a.new_number != a.old_number else "")
+        rows.append(ChangeRow(phrase("change_table.clause", where=where, renumbered=renumbered, title=a.title),
+                              a.before or (words["before_none"],), a.after or (words["after_deleted"],)))
 
     def render(field: str) -> str:
         return render_text(getattr(texts, field), f"change_table.{field}.txt", context).strip()
