@@ -389,7 +389,7 @@ def assemble_plan(c: Consortium, outline: PlanOutline, *, draft: bool = False,
                     paragraphs = number_items(text, "plan")
                     if not paragraphs and draft:  # a draft marks the gap where the text belongs
                         label = type(c.narrative).model_fields[block.narrative].title
-                        paragraphs = [f"【待补充：{label}】"]
+                        paragraphs = [phrase("plan.missing_narrative", label=label)]
                     elif not paragraphs:
                         raise TemplateError(f"建设方案“{section.title}”需要 narrative.{block.narrative}，输入中为空")
                     blocks.extend(Block("paragraph", p) for p in paragraphs)
