@@ -139,30 +139,47 @@ class WarmOffice:
 
     def convert(self, inputs: list[Path], outdir: Path, timeout: float) -> None:
         """Write OUTDIR/<stem>.pdf for each .docx in inputs; raise ConversionError on failure or timeout
-        (after which soffice is stopped, and started again by the next conversion)."""
+        (after which soffice is stopped, and started again by the next conversion). When LibreOffice turns
+        out to have died (the bridge lost it), it is started again and the conversion tried once more."""
         timeout = min(timeout, self.timeout)
         with self._lock:
+            for attempt in (1, 2):
+                if not self.running:
+                    self.stop()  # one of the two died: start both afresh
+                    self._start()
+                lost = self._attempt(inputs, outdir, timeout)
+                if lost is None:
+                    return
+                self.stop()
+                if attempt == 2:
+                    raise ConversionError(f"常驻 LibreOffice 转换 {len(inputs)} 个文件时意外退出（{lost}），"
+                                          "重新启动后仍失败")
+
+    def _attempt(self, inputs: list[Path], outdir: Path, timeout: float) -> str | None:
+        """Convert once; return None on success or why LibreOffice was lost (worth a restart); raise
+        ConversionError for a timeout or a document LibreOffice refuses."""
+        bridge = self._bridge
+        if bridge is None or bridge.stdin is None:  # pragma: no cover - _start guarantees both
+            return "未运行"
+        request = json.dumps({"inputs": [str(p) for p in inputs], "outdir": str(outdir)}) + "\n"
+        try:
+            bridge.stdin.write(request.encode("utf-8"))
+            bridge.stdin.flush()
+        except OSError as exc:
+            return f"桥接进程已退出：{exc}"
+        reply = self._reply(timeout)
+        if reply is None:
             if not self.running:
-                self.stop()  # one of the two died: start both afresh
-                self._start()
-            bridge = self._bridge
-            if bridge is None or bridge.stdin is None:  # pragma: no cover - _start guarantees both
-                raise ConversionError("常驻 LibreOffice 未运行")
-            request = json.dumps({"inputs": [str(p) for p in inputs], "outdir": str(outdir)}) + "\n"
-            try:
-                bridge.stdin.write(request.encode("utf-8"))
-                bridge.stdin.flush()
-            except OSError:
-                self.stop()
-                raise ConversionError("常驻 LibreOffice 已退出，将在下次转换时重新启动") from None
-            reply = self._reply(timeout)
-            if reply is None:
-                alive = self.running
-                self.stop()
-                reason = f"超过 {timeout:g} 秒未完成，已终止" if alive else "时 LibreOffice 意外退出"
-                raise ConversionError(f"常驻 LibreOffice 转换 {len(inputs)} 个文件{reason}（下次转换将重新启动）")
-            if "error" in reply:
-                raise ConversionError(f"常驻 LibreOffice 转换失败：{reply['error']}")
+                return "进程已退出"
+            self.stop()
+            raise ConversionError(f"常驻 LibreOffice 转换 {len(inputs)} 个文件超过 {timeout:g} 秒未完成，已终止"
+                                  "（下次转换将重新启动）")
+        error = reply.get("error")
+        if error is None:
+            return None
+        if "DisposedException" in str(error) or "NoConnectException" in str(error) or not self.running:
+            return str(error)
+        raise ConversionError(f"常驻 LibreOffice 转换失败：{error}")
 
     def _reply(self, timeout: float) -> dict[str, Any] | None:
         """Return the bridge's next JSON line, or None when it does not come within timeout (or EOF)."""
