@@ -15,6 +15,7 @@ from typing import Any
 
 from jinja2 import meta
 
+from docgen.clauses.consistency import Statement, conflicts, load_questions, statements
 from docgen.clauses.engine import number_articles, render_article, with_ref
 from docgen.clauses.library import REQUIRED_TOPICS, Clause, Library
 from docgen.drafting.agreement import document_context, half_width_punctuation
@@ -119,6 +120,10 @@ def lint_library(library: Library, samples: Path | None = None) -> list[str]:
             if allowed and undeclared:
                 problems.append(f"{clause.id}：使用了未提供的变量 {'、'.join(sorted(undeclared))}")
     rendered: set[str] = set()
+    try:
+        questions = load_questions()
+    except DocgenError as exc:
+        return [*problems, str(exc)]
     for sample, consortium in consortia:
         try:
             context = document_context(consortium, texts)
@@ -127,12 +132,14 @@ def lint_library(library: Library, samples: Path | None = None) -> list[str]:
         except DocgenError as exc:
             problems.append(f"{sample}：{exc}")
             continue
+        said: list[Statement] = []
         for clause in applicable:
             try:
                 article = render_article(clause, numbers[clause.id], full, allow_empty=True)
             except DocgenError as exc:
                 problems.append(f"{sample}：{exc}")
                 continue
+            said += statements(f"{article.number}（{clause.id}）", article.paragraphs, questions)
             where = f"{clause.id}{'/' + article.variant if article.variant else ''}"
             rendered.add(where)
             body = "".join(article.paragraphs)
@@ -142,6 +149,7 @@ def lint_library(library: Library, samples: Path | None = None) -> list[str]:
             if residue:
                 problems.append(f"{sample}：{where} 含有模板残留 {residue}")
             problems.extend(f"{sample}：{where} 半角标点“{s}”" for s in half_width_punctuation(body))
+        problems.extend(f"{sample}：{conflict.message()}" for conflict in conflicts(said))
     for clause in library.clauses:
         for key, _ in _texts(clause):
             where = f"{clause.id}{'/' + key if key else ''}"

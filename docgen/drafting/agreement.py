@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
@@ -32,7 +33,7 @@ from docgen.clauses.phrases import phrase
 from docgen.constants import ACADEMIC_KINDS, ENTERPRISE, FUNDING_COLUMNS, FUNDING_SOURCES, DocumentKind, FundingSource
 from docgen.errors import TemplateError
 from docgen.formatting import amount, cn_date
-from docgen.input.model import Consortium, Task, Unit
+from docgen.input.model import Consortium, Mechanisms, PromotionMechanism, StandardMechanism, Task, Unit
 from docgen.input.totals import Totals, damages, damages_base, investment_ratios, totals
 from docgen.render.docx import render_text
 
@@ -223,6 +224,7 @@ class BaseContext:
     term_years: int
     copies_total: int
     unit_name: Callable[[str], str]
+    mechanisms: Mechanisms       # c.mechanisms with a missing one at its defaults (agreed_mechanisms)
     totals: Totals                          # every money total (docgen/input/totals.py)
     in_kind_total: Decimal
     ratios: list[dict[str, Any]]            # designation, name, base, percent (investment ratio)
@@ -271,6 +273,7 @@ def base_context(c: Consortium) -> BaseContext:
         term_years=max(1, math.ceil(days / 366)),
         copies_total=len(c.units) * c.copies_per_party + c.copies_for_filing,
         unit_name=unit_name,
+        mechanisms=agreed_mechanisms(c),
         totals=sums,
         in_kind_total=sums.in_kind,
         ratios=[{"designation": designations[r.unit.credit_code], "name": r.unit.name, "base": r.base,
@@ -284,6 +287,27 @@ def base_context(c: Consortium) -> BaseContext:
         damages=[{"designation": designations[u.code], "name": u.unit.name, "base": damages_base(c, u),
                   "amount": damages(c, u)} for u in sums.units],
     )
+
+
+def agreed_mechanisms(c: Consortium) -> Mechanisms:
+    """Return the mechanisms with every one the input leaves out set to its default choices.
+
+    A missing mechanism is a finding (MECHANISM_MISSING); a draft still renders the defaults, so every
+    article reads its rule from the same choices. A unit named there that is not a party
+    (MECHANISM_UNIT_UNKNOWN) is left out.
+    """
+    codes = {u.credit_code for u in c.units}
+    m = c.mechanisms.model_copy(update={
+        name: getattr(c.mechanisms, name) or typing.get_args(info.annotation)[0]()
+        for name, info in Mechanisms.model_fields.items()
+    })
+    standard = m.standard_setting or StandardMechanism()
+    promotion = m.promotion_application or PromotionMechanism()
+    return m.model_copy(update={
+        "standard_setting": standard.model_copy(update={"lead": standard.lead if standard.lead in codes else None}),
+        "promotion_application": promotion.model_copy(
+            update={"scenario_units": [u for u in promotion.scenario_units if u in codes]}),
+    })
 
 
 def annex_citation(number: int, name: str) -> str:
@@ -391,8 +415,24 @@ class AgreementVersion:
         return next((a for a in self.articles if a.id == clause_id), None)
 
 
+_RECENT: list[tuple[Consortium, Library, AgreementVersion]] = []
+
+
 def agreement_version(c: Consortium, library: Library, *, base: BaseContext | None = None) -> AgreementVersion:
-    """Return the formation agreement of this consortium, numbered and rendered once."""
+    """Return the formation agreement of this consortium, numbered and rendered once.
+
+    The last few versions are kept by identity of the (immutable) consortium and library, so ``check``
+    (which reads the drafted articles for conflicting rules) and the render that follows share one.
+    """
+    for consortium, lib, version in _RECENT:
+        if consortium is c and lib is library:
+            return version
+    version = _agreement_version(c, library, base=base)
+    _RECENT[:] = [(c, library, version), *_RECENT[:3]]
+    return version
+
+
+def _agreement_version(c: Consortium, library: Library, *, base: BaseContext | None = None) -> AgreementVersion:
     texts = library.documents.get(DocumentKind.AGREEMENT)
     if texts is None:
         raise TemplateError(f"条款库 {library.folder} 缺少 agreement.yaml（协议标题、鉴于条款等）")

@@ -360,6 +360,8 @@ def _problem(err: Any, lines: dict[Loc, int]) -> InputProblem:
         # say what the field is for and what to write, not only which type was expected
         if err["type"] != "missing" and err.get("input") is None:
             message = "未填写（为空值）"
+        elif err["type"] in ("model_type", "model_attributes_type", "dict_type") and isinstance(err.get("input"), str):
+            message = "应逐项填写（键值结构），不能只写一段文字"
         hint = _legal_hint(loc) or _field_description(loc)
         message = f"{message}。{hint}" if hint else message
     line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)

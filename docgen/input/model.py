@@ -27,6 +27,7 @@ __all__ = [
     "Amendment",
     "Arbitration",
     "BackgroundIP",
+    "BenefitMechanism",
     "BenefitPolicy",
     "BreachPolicy",
     "BudgetLine",
@@ -37,12 +38,15 @@ __all__ = [
     "ContributionChange",
     "Council",
     "DataLicence",
+    "DecisionMechanism",
     "Departure",
     "Effect",
     "FilingUpdate",
     "FundingLine",
+    "FundingMechanism",
     "Goal",
     "Head",
+    "IPMechanism",
     "IPPolicy",
     "InKind",
     "Indicator",
@@ -52,11 +56,14 @@ __all__ = [
     "Mechanisms",
     "Milestone",
     "Narrative",
+    "PromotionMechanism",
+    "ResearchMechanism",
     "Resources",
     "RiskPolicy",
     "RuleException",
     "Settlement",
     "Share",
+    "StandardMechanism",
     "StatedTotals",
     "Task",
     "Unit",
@@ -246,24 +253,118 @@ class Task(_Model):
                                      description="按资金来源列示的任务经费")
 
 
-class Mechanisms(_Model):
-    """The seven operating mechanisms of guideline 三(四); each is the agreed rule in prose."""
+Frequency = Literal["每月", "每季度", "每半年", "每年"]
+VotingRule = Literal["过半数", "三分之二以上", "全体一致"]
 
-    decision_dispatch: str = Field("", title="决策调度机制", description="重大事项如何决策、如何调度资源")
-    collaborative_research: str = Field("", title="协同攻关机制", description="任务如何协同推进、如何检查进度")
-    benefit_distribution: str = Field("", title="收益分配机制", description="收益分配的补充安排")
-    ip_management: str = Field("", title="知识产权管理机制", description="知识产权的申请、维护和运营管理")
-    standard_setting: str = Field("", title="标准创制机制", description="标准研制的组织方式")
-    promotion_application: str = Field("", title="推广应用机制", description="成果推广和应用场景开放")
-    funding_input: str = Field("", title="资金投入机制", description="资金筹措、拨付和监督")
+
+class _Mechanism(_Model):
+    note: str = Field("", title="补充约定",
+                      description="对本机制所选规则的补充（组织方式、工作安排等），只能增加细节；不得另行规定"
+                                  "选项已经约定的事项，否则检查报告条款冲突")
+
+
+class DecisionMechanism(_Mechanism):
+    """决策调度机制: how the decision body votes and how the head dispatches resources."""
+
+    voting_rule: VotingRule | None = Field(
+        None, title="全体成员会议表决规则",
+        description="不设理事会或议事协调机制时，全体成员会议决定重大事项的通过比例（不填为全体一致）；"
+                    "设立的不填，依理事会或议事协调机制的表决规则")
+    dispatch_meeting: Frequency = Field("每季度", title="调度会频次",
+                                        description="联合体负责人召开任务调度会的频次")
+
+
+class ResearchMechanism(_Mechanism):
+    """协同攻关机制: progress reports, technical reviews and the expert committee."""
+
+    progress_report: Literal["每月", "每季度"] = Field(
+        "每季度", title="进展报送频次", description="任务承担单位向联合体办公室报送任务进展的频次")
+    review: Frequency = Field("每半年", title="技术检查频次", description="首席专家组织技术评审和节点检查的频次")
+    expert_committee: bool = Field(False, title="设立专家委员会",
+                                   description="是否设立由首席专家主持的专家委员会，为决策机构提供咨询意见")
+
+
+class BenefitMechanism(_Mechanism):
+    """收益分配机制: the base of the staff reward (the sharing basis itself is ``benefit.method``)."""
+
+    staff_reward_base: Literal["unit_share", "net_income"] = Field(
+        "unit_share", title="科技人员奖励提取基数",
+        description="unit_share：各方从本单位分得的收益中提取；net_income：从转化净收入中先行提取，"
+                    "余额再依收益分配方式分配")
+
+
+class IPMechanism(_Mechanism):
+    """知识产权管理机制: licensing and transfer consents and the members' free licence."""
+
+    joint_licence: Literal["any_owner", "all_owners"] = Field(
+        "any_owner", title="共有专利对外许可",
+        description="any_owner：任一共有方可以普通许可方式单独许可他人实施（《专利法》第十四条）；"
+                    "all_owners：许可他人实施须经全体共有方书面同意")
+    secret_transfer: Literal["owners", "all_members"] = Field(
+        "owners", title="技术秘密对外转让同意",
+        description="owners：由该技术秘密的权利人决定，共有的须经全体共有方同意；"
+                    "all_members：须经全体成员单位书面同意")
+    member_licence: Literal["research", "research_and_supply", "business"] = Field(
+        "research", title="其他成员免费实施范围",
+        description="research：联合体攻关任务；research_and_supply：攻关任务和联合体产品配套；"
+                    "business：攻关任务和本单位生产经营")
+
+
+class StandardMechanism(_Mechanism):
+    """标准创制机制: who leads standards work and the FRAND commitment."""
+
+    lead: CreditCode | None = Field(None, title="标准研制牵头单位", description="统一社会信用代码；不填由决策机构确定")
+    frand: bool = Field(False, title="标准必要专利许可承诺",
+                        description="项目成果专利纳入标准的，专利权人承诺以公平、合理、无歧视的条件许可实施")
+    test_data: bool = Field(True, title="无偿提供试验数据", description="各方无偿提供标准研制所需的试验数据")
+
+
+class PromotionMechanism(_Mechanism):
+    """推广应用机制: scenarios opened by members and preferential purchasing."""
+
+    scenario_units: list[CreditCode] = Field(default_factory=list, title="开放应用场景的单位",
+                                             description="统一社会信用代码")
+    preferential_purchase: bool = Field(True, title="同等条件下优先采购",
+                                        description="成员单位在同等条件下优先采购、采用联合体成果")
+    matchmaking: Frequency | None = Field(None, title="供需对接频次", description="发布场景清单、组织供需对接的频次")
+
+
+Disbursement = Literal["各方自行管理", "按季度拨付", "按半年拨付", "按任务节点拨付"]
+
+
+class FundingMechanism(_Mechanism):
+    """资金投入机制: who manages and disburses funds, how execution is reported and audited."""
+
+    disbursement: Disbursement = Field(
+        "各方自行管理", title="经费管理与拨付",
+        description="各方自行管理：经费由各方投入并自行管理使用；按季度拨付等：由联合体办公室按攻关任务编制"
+                    "年度预算，按所选节奏向承担单位拨付")
+    audit: Literal["on_decision", "annual_third_party"] = Field(
+        "on_decision", title="经费审计",
+        description="on_decision：经决策机构决定委托审计；annual_third_party：每年委托第三方机构审计一次")
+    report: Literal["每季度", "每半年", "每年"] = Field(
+        "每年", title="经费执行通报频次", description="向决策机构和各方通报经费执行情况的频次")
+
+
+class Mechanisms(_Model):
+    """The seven operating mechanisms of guideline 三（四）, each a set of choices the clauses render."""
+
+    decision_dispatch: DecisionMechanism | None = Field(None, title="决策调度机制",
+                                                         description="重大事项如何决策、如何调度资源")
+    collaborative_research: ResearchMechanism | None = Field(None, title="协同攻关机制",
+                                                              description="任务如何协同推进、如何检查进度")
+    benefit_distribution: BenefitMechanism | None = Field(None, title="收益分配机制", description="人员奖励等")
+    ip_management: IPMechanism | None = Field(None, title="知识产权管理机制",
+                                               description="知识产权的许可、转让和管理")
+    standard_setting: StandardMechanism | None = Field(None, title="标准创制机制", description="标准研制的组织方式")
+    promotion_application: PromotionMechanism | None = Field(None, title="推广应用机制",
+                                                              description="成果推广和应用场景开放")
+    funding_input: FundingMechanism | None = Field(None, title="资金投入机制", description="资金拨付、通报和审计")
 
 
 MECHANISM_LABELS: dict[str, str] = {
     name: str(info.title) for name, info in Mechanisms.model_fields.items()
 }
-
-VotingRule = Literal["过半数", "三分之二以上", "全体一致"]
-
 
 class Council(_Model):
     kind: Literal["理事会", "议事协调机制"] = Field(title="机构形式", description="理事会或议事协调机制")

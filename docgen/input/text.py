@@ -38,7 +38,7 @@ MAX_INT = 10**9
 
 # Fields holding prose, where a line break starts a new paragraph; every other text is one line.
 _MULTILINE_PARENTS = {"narrative", "mechanisms"}
-_MULTILINE_FIELDS = {"content", "description", "profile", "reason", "scope", "composition", "role"}
+_MULTILINE_FIELDS = {"content", "description", "profile", "reason", "scope", "composition", "role", "note"}
 _NAME_FIELDS = {"name", "short_name", "legal_representative", "commission", "chair", "position"}
 
 _NAMED = {

@@ -201,8 +201,23 @@ def industry_in_system(c: Consortium) -> Iterator[Finding]:
 @_rule
 def mechanisms_complete(c: Consortium) -> Iterator[Finding]:
     for name, label in MECHANISM_LABELS.items():
-        if not getattr(c.mechanisms, name).strip():
+        if getattr(c.mechanisms, name) is None:
             yield _error("MECHANISM_MISSING", f"未约定{label}", "指引 三（四）", f"mechanisms.{name}")
+    decision = c.mechanisms.decision_dispatch
+    if decision is not None and decision.voting_rule is not None and c.council is not None:
+        yield _error("VOTING_RULE_DUPLICATE",
+                     f"已设{c.council.kind}，重大事项依其表决规则（{c.council.voting_rule}）决定；"
+                     "决策调度机制不应另定全体成员会议表决规则", "指引 三（四）",
+                     "mechanisms.decision_dispatch.voting_rule")
+    codes = _party_codes(c)
+    standard, promotion = c.mechanisms.standard_setting, c.mechanisms.promotion_application
+    if standard is not None and standard.lead is not None and standard.lead not in codes:
+        yield _error("MECHANISM_UNIT_UNKNOWN", "标准研制牵头单位不是联合体成员", "指引 三（四）",
+                     "mechanisms.standard_setting.lead")
+    for i, code in enumerate(promotion.scenario_units if promotion is not None else []):
+        if code not in codes:
+            yield _error("MECHANISM_UNIT_UNKNOWN", f"开放应用场景的单位 {code} 不是联合体成员", "指引 三（四）",
+                         f"mechanisms.promotion_application.scenario_units[{i}]")
 
 
 @_rule
@@ -570,3 +585,20 @@ def exceptions_waivable(c: Consortium) -> Iterator[Finding]:
             yield _error("EXCEPTION_NOT_WAIVABLE",
                          f"规则 {exception.code} 不允许例外；可说明理由的规则为：{'、'.join(WAIVABLE)}",
                          "指引 三（二）", f"exceptions[{i}].code")
+
+
+# --- one rule per question (民法典第四百六十六条) ---------------------------------------------------
+
+@_rule
+def clauses_consistent(c: Consortium) -> Iterator[Finding]:
+    """Report every question the drafted agreement answers in two ways (a note against a choice, …)."""
+    from docgen.clauses.consistency import agreement_conflicts
+    from docgen.clauses.library import load_library
+    from docgen.drafting.agreement import agreement_version
+    from docgen.errors import DocgenError
+
+    try:
+        version = agreement_version(c, load_library())
+    except DocgenError:  # an input the other rules reject may not draft at all; they explain why
+        return
+    yield from agreement_conflicts(version)
