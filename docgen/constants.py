@@ -10,7 +10,8 @@ from enum import StrEnum
 from typing import Literal, get_args
 
 __all__ = [
-    "ACADEMIC_KINDS", "ENTERPRISE", "FUNDING_COLUMNS", "FUNDING_SOURCES", "KPI_CATEGORIES", "TEXT_WIDTH",
+    "ACADEMIC_KINDS", "ENTERPRISE", "FUNDING_COLUMNS", "FUNDING_SOURCES", "KPI_CATEGORIES", "SELF_FUNDED",
+    "TEXT_WIDTH",
     "ChainPosition", "DocumentKind", "FundingSource", "KpiCategory", "UnitKind",
 ]
 
@@ -43,6 +44,7 @@ KpiCategory = Literal["管理运行机制", "科研攻关", "产出"]  # 指引 
 ENTERPRISE: UnitKind = "企业"
 ACADEMIC_KINDS: tuple[UnitKind, ...] = ("高等院校", "科研院所")  # 高校院所 in the guideline's counts
 FUNDING_SOURCES: tuple[FundingSource, ...] = get_args(FundingSource)  # the order tables and sums use
+SELF_FUNDED: FundingSource = "自筹资金"  # the source a unit's committed cash (resources.cash) must match
 KPI_CATEGORIES: tuple[KpiCategory, ...] = get_args(KpiCategory)
 # The agreement's funding annex has one column per source; the template names the columns by these keys.
 FUNDING_COLUMNS: dict[FundingSource, str] = dict(zip(FUNDING_SOURCES, ("self", "fiscal", "social", "other"),

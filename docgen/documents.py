@@ -11,13 +11,14 @@ from docgen.clauses.phrases import phrases_version
 from docgen.constants import DocumentKind
 from docgen.drafting.agreement import Agreement, AgreementVersion, BaseContext, agreement_version
 from docgen.drafting.commitments import assemble_commitments
+from docgen.drafting.consolidated import amended_agreement, reading_copy
 from docgen.drafting.plan import assemble_plan, load_outline
-from docgen.drafting.redline import redline
 from docgen.drafting.supplement import (
     assemble_change_table,
     assemble_supplement,
     prepare_change,
     serial_name,
+    supplement_context,
 )
 from docgen.errors import OutputExistsError, RuleError, TemplateError
 from docgen.input.model import Consortium
@@ -32,6 +33,7 @@ from docgen.output import (
     write_documents,
 )
 from docgen.render.docx import render_docx
+from docgen.render.redline import track_changes
 from docgen.resources import clauses_dir, templates_dir
 from docgen.rules.change import ChangeSet, review_change
 from docgen.rules.guideline import Finding, check, for_document, has_errors
@@ -57,7 +59,7 @@ __all__ = [
 ]
 
 AGREEMENT_TEMPLATE = "formation_agreement.docx"
-REDLINE_TEMPLATE = "formation_agreement_redline.docx"
+CONSOLIDATED_TEMPLATE = "consolidated_agreement.docx"
 SUPPLEMENT_TEMPLATE = "supplementary_agreement.docx"
 CHANGE_TABLE_TEMPLATE = "change_table.docx"
 PLAN_TEMPLATE = "construction_plan.docx"
@@ -249,10 +251,13 @@ def input_digest(consortium: Consortium) -> str:
 
 
 # The order a filing reads in: the compliance self-check, the plan, the agreement, each unit's commitment.
-_NOT_FILED = (DocumentKind.AGREEMENT_REVIEW,)
+# Documents that are converted for reading but never filed: the reviewer's edition, the 汇编本 and the
+# redline. None is signed, and a package of signed documents is no place for an unsigned copy of the
+# agreement that reads like one: the authority files the signed supplement, and the 修订对照表 (which says
+# it is for reading only) explains it.
+_NOT_FILED = (DocumentKind.AGREEMENT_REVIEW, DocumentKind.CONSOLIDATED_AGREEMENT, DocumentKind.REDLINE)
 _FILING_ORDER = (DocumentKind.COMPLIANCE_TABLE, DocumentKind.PLAN, DocumentKind.AGREEMENT, DocumentKind.SUPPLEMENT,
-                 DocumentKind.CONSOLIDATED_AGREEMENT, DocumentKind.CHANGE_TABLE, DocumentKind.REDLINE,
-                 DocumentKind.COMMITMENT)
+                 DocumentKind.CHANGE_TABLE, DocumentKind.COMMITMENT)
 
 
 def with_pdfs(documents: list[Document], consortium: Consortium, *, draft: bool = False,
@@ -266,7 +271,7 @@ def with_pdfs(documents: list[Document], consortium: Consortium, *, draft: bool 
     from docgen.render.pdf import convert, package  # imported here: pypdf and LibreOffice are only for PDFs
 
     pdfs = convert(documents)
-    # the reviewer's edition is converted for reading but is never filed
+    # the reviewer's edition, the 汇编本 and the redline are converted for reading but never filed
     filed = [d for d in pdfs if d.kind not in _NOT_FILED]
     ordered = sorted(filed, key=lambda d: _FILING_ORDER.index(d.kind) if d.kind in _FILING_ORDER else 99)
     title = package_title or f"{consortium.name}备案材料"
@@ -392,22 +397,30 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, pr
     table_data = render_docx(templates_dir() / CHANGE_TABLE_TEMPLATE, {"doc": table},
                              properties={"title": f"{table.subtitle}{table.title}", "author": author,
                                          "subject": "修订对照表", "keywords": "成员变更"})
-    new_outline = change.new.agreement(draft=draft)
-    consolidated = _agreement(new, new_outline)
-    marked = _agreement(new, redline(change.old.outline, new_outline), REDLINE_TEMPLATE)
     name = serial_name(serial)
+    amendment_date = new.amendment.signing_date if new.amendment else new.signing_date
+    original = _agreement(cs.old, change.old.outline)
+    amended = _agreement(new, amended_agreement(change, draft=draft))
+    marked = track_changes(original.data, amended.data, author=f"{name}补充协议", date=amendment_date)
+    consolidated_texts = supplement_library.documents.get("consolidated")
+    if consolidated_texts is None:
+        raise TemplateError("补充协议条款库缺少 consolidated.yaml（汇编本的标题、页眉说明和封面说明）")
+    copy = reading_copy(change, consolidated_texts,
+                        supplement_context(change, serial, previous).names(), serial=serial, draft=draft)
+    copy_data = render_docx(templates_dir() / CONSOLIDATED_TEMPLATE, {"doc": copy},
+                            properties={"title": copy.title, "author": author, "subject": "创新联合体组建协议汇编本",
+                                        "keywords": "汇编本；仅供参考"})
     return [
         Document(DocumentKind.SUPPLEMENT, safe_filename(supplement.title.replace("《", "").replace("》", "")) + ".docx",
                  supplement_data,
                  f"zh_CN/{SUPPLEMENT_TEMPLATE}", {**supplement.clause_versions, **_phrases_entry()}),
-        Document(DocumentKind.CONSOLIDATED_AGREEMENT,
-                 safe_filename(consolidated.filename.removesuffix(".docx") + f"（依{name}补充协议汇编）") + ".docx",
-                 consolidated.data, consolidated.template, consolidated.clauses),
+        Document(DocumentKind.CONSOLIDATED_AGREEMENT, safe_filename(copy.title) + ".docx", copy_data,
+                 f"zh_CN/{CONSOLIDATED_TEMPLATE}", {**copy.clause_versions, **_phrases_entry()}),
         Document(DocumentKind.CHANGE_TABLE, safe_filename(f"修订对照表（{name}补充协议）") + ".docx", table_data,
                  f"zh_CN/{CHANGE_TABLE_TEMPLATE}", _phrases_entry()),
         Document(DocumentKind.REDLINE,
-                 safe_filename(marked.filename.removesuffix(".docx") + f"（{name}补充协议修订痕迹）") + ".docx",
-                 marked.data, marked.template, marked.clauses),
+                 safe_filename(amended.filename.removesuffix(".docx") + f"（{name}补充协议修订痕迹）") + ".docx",
+                 marked, amended.template, amended.clauses),
         _plan(new, draft, change.new.base),
         *_commitments(new, draft, change.new.base),
     ]

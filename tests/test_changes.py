@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -125,11 +126,17 @@ def test_every_old_member_and_the_joiner_sign(old: docgen.Consortium, new: docge
     assert any(s.startswith(f"乙方{cn_number(old.units.index(leaver))}（退出成员单位）") for s in signatures)
 
 
-def test_consolidated_agreement_drops_the_leaver_and_lists_the_joiner(new: docgen.Consortium,
-                                                                     documents: dict[str, Any]) -> None:
-    text = "\n".join(paragraphs(documents["consolidated_agreement"].data))
-    assert "杭州云澜算力科技有限公司" not in text
-    assert "乙方七（成员单位）：青岛海洋遥感研究院" in text
+def test_consolidated_agreement_is_a_reading_copy(new: docgen.Consortium, documents: dict[str, Any]) -> None:
+    data = documents["consolidated_agreement"].data
+    text = paragraphs(data)
+    assert text[0] == f"{new.name}组建协议（汇编本）"
+    assert "杭州云澜算力科技有限公司" not in "\n".join(text)
+    # the original designations are kept, the joiner appended after them
+    assert "乙方五（成员单位）：青岛海联物联科技有限公司" in text and "乙方八（成员单位）：青岛海洋遥感研究院" in text
+    assert not any(p.startswith(("签订日期", "（本页无正文")) or p.endswith("（盖章）") for p in text)
+    assert "不是各方签署的协议文本，不得用于签署" in "\n".join(text)
+    headers = [p.text for s in docx.Document(io.BytesIO(data)).sections for p in s.header.paragraphs]
+    assert "根据第一号补充协议汇编，仅供参考，以各方签署文本为准" in headers
 
 
 def test_change_table_rows_match_the_amended_articles(documents: dict[str, Any]) -> None:
@@ -229,48 +236,61 @@ def test_leaver_without_departure_record(old: docgen.Consortium) -> None:
     assert [f.code for f in findings if f.severity == "error"] == ["CHANGE_DEPARTURE_MISSING"]
 
 
-def _accept_and_reject(data: bytes) -> tuple[list[str], list[str]]:
-    """Return each paragraph's text with all tracked changes accepted, and with all rejected."""
-    import zipfile
-
-    from lxml import etree
-
-    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-    root = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml"))
-    accepted, rejected = [], []
-    for paragraph in root.iter(f"{w}p"):
-        keep, undo = [], []
-        for node in paragraph.iter(f"{w}t", f"{w}delText"):
-            inside = {a.tag for a in node.iterancestors()}
-            if node.tag == f"{w}delText":
-                undo.append(node.text or "")
-            elif f"{w}ins" in inside:
-                keep.append(node.text or "")
-            else:
-                keep.append(node.text or "")
-                undo.append(node.text or "")
-        accepted.append("".join(keep))
-        rejected.append("".join(undo))
-    return accepted, rejected
-
-
-def test_redline_accepts_to_the_consolidated_text_and_rejects_to_the_original(
+def test_redline_rejects_to_the_original_and_accepts_to_the_amended_agreement(
         old: docgen.Consortium, new: docgen.Consortium, documents: dict[str, Any]) -> None:
-    from docgen.clauses.library import load_library
-    from docgen.drafting.agreement import assemble_agreement
+    from test_redline import body_texts
 
-    accepted, rejected = _accept_and_reject(documents["redline"].data)
-    accepted_text, rejected_text = "\n".join(accepted), "\n".join(rejected)
-    consolidated = assemble_agreement(new, load_library())
-    original = assemble_agreement(old, load_library())
-    assert all(p in accepted_text for a in consolidated.articles for p in a.paragraphs)
-    assert all(p in rejected_text for a in original.articles for p in a.paragraphs)
-    xml = documents["redline"].data
-    assert b"<w:ins " in docx_xml(xml) and b"<w:del " in docx_xml(xml)
-    assert "杭州云澜算力科技有限公司" in rejected_text
+    from docgen.clauses.library import load_library
+    from docgen.documents import _agreement
+    from docgen.drafting.consolidated import amended_agreement
+    from docgen.drafting.supplement import prepare_change
+
+    change = prepare_change(diff(old, new), load_library())
+    original = docgen.render_agreement(old)
+    amended = _agreement(new, amended_agreement(change)).data
+    marked = documents["redline"].data
+    assert body_texts(marked, "reject") == body_texts(original)     # every paragraph and table cell
+    assert body_texts(marked, "accept") == body_texts(amended)
+    accepted = "\n".join(body_texts(marked, "accept"))
+    reading = "\n".join(paragraphs(documents["consolidated_agreement"].data))
+    for article in change.new.articles:
+        assert all(p in accepted and p in reading for p in article.paragraphs)
+    xml = docx_xml(marked).decode()
+    # the party list, the annexes and the signature list are tracked too
+    assert "<w:delText xml:space=\"preserve\">乙方四（成员单位）：杭州云澜算力科技有限公司（盖章）</w:delText>" in xml
+    assert "<w:t xml:space=\"preserve\">乙方八（成员单位）：青岛海洋遥感研究院（盖章）</w:t>" in xml
+    assert "<w:delText xml:space=\"preserve\">91330110MA2CH7DKXL</w:delText>" in xml
+    assert set(re.findall(r'w:author="([^"]*)"', xml)) == {"第一号补充协议"}
+    assert set(re.findall(r'w:date="([^"]*)"', xml)) == {"2026-09-18T00:00:00Z"}
 
 
 def docx_xml(data: bytes) -> bytes:
     import zipfile
 
     return zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+
+
+def test_reading_copy_and_redline_are_not_filed(documents: dict[str, Any], new: docgen.Consortium,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The filing package of a change holds the signed supplement and what explains it, never the
+    unsigned 汇编本 or the redline (both still written, and converted for reading)."""
+    from dataclasses import replace
+
+    from docgen import documents as module
+    from docgen.render import pdf
+
+    packed: list[str] = []
+
+    def convert(docs: list[Any], **_: Any) -> list[Any]:
+        return [replace(d, filename=d.filename.removesuffix(".docx") + ".pdf", data=b"%PDF") for d in docs]
+
+    def package(pdfs: list[Any], **kwargs: Any) -> Any:
+        packed.extend(str(d.kind) for d in pdfs)
+        return replace(pdfs[0], kind="package_pdf", filename=kwargs["filename"])
+
+    monkeypatch.setattr(pdf, "convert", convert)
+    monkeypatch.setattr(pdf, "package", package)
+    monkeypatch.setattr(module, "_signing_documents", lambda *a: [])
+    out = module.with_pdfs(list(documents.values()), new)
+    assert packed == ["plan", "supplement", "change_table", "commitment"]   # the fixture keeps one per kind
+    assert {"consolidated_agreement", "redline"} <= {str(d.kind) for d in out if d.filename.endswith(".pdf")}

@@ -34,7 +34,7 @@ from docgen.render.docx import environment, render_docx
 Call = tuple[Path, dict[str, Any], dict[str, str], bytes]
 
 TEMPLATES = {documents.AGREEMENT_TEMPLATE, documents.PLAN_TEMPLATE, documents.COMMITMENT_TEMPLATE,
-             documents.SUPPLEMENT_TEMPLATE, documents.CHANGE_TABLE_TEMPLATE, documents.REDLINE_TEMPLATE}
+             documents.SUPPLEMENT_TEMPLATE, documents.CHANGE_TABLE_TEMPLATE, documents.CONSOLIDATED_TEMPLATE}
 CHANGE_PAIRS = [("marine-ai-v1", "marine-ai-v2"), ("marine-ai-v2", "marine-ai-v3")]
 
 

@@ -101,3 +101,19 @@ def test_supplement_context_is_typed_and_matches_the_documented_names() -> None:
     assert all(type(s) is Signature for s in supplement.signatures)
     assert [s.name for s in supplement.signatures] == [p.unit.name for p in change.parties]
     assert all(isinstance(p, PartyRow) for p in supplement.parties)
+
+
+def test_domain_values_are_written_once() -> None:
+    import ast
+
+    from docgen.constants import ACADEMIC_KINDS, ENTERPRISE
+
+    values = {*FUNDING_SOURCES, *KPI_CATEGORIES, *ACADEMIC_KINDS, ENTERPRISE}
+    offences = []
+    for path in sorted((ROOT / "docgen").rglob("*.py")):
+        if path.name == "constants.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in values:
+                offences.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value}")
+    assert offences == [], "use docgen.constants:\n" + "\n".join(offences)

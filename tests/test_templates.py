@@ -279,7 +279,7 @@ def test_templates_saved_by_libreoffice_draft_the_same_text(tmp_path: Path, base
     monkeypatch.setattr(documents, "templates_dir", lambda: folder)
     after = drafted()
     assert {d.template for d in documents.change_documents(v1, v2, draft=True)} >= {
-        f"zh_CN/{documents.SUPPLEMENT_TEMPLATE}", f"zh_CN/{documents.REDLINE_TEMPLATE}"}
+        f"zh_CN/{documents.SUPPLEMENT_TEMPLATE}", f"zh_CN/{documents.CONSOLIDATED_TEMPLATE}"}
     assert before.keys() == after.keys() and len(before) >= 8
     for name in before:
         assert after[name] == before[name], name

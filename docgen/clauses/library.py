@@ -105,9 +105,10 @@ class DocumentTexts(_Record):
     agreement and supplement: title, recitals, closing, signature_heading, annexes.
     commitment: title, addressee, paragraphs, items, closing, signer_label.
     change_table: title, subtitle, intro, note.
+    consolidated (the 汇编本): title, subtitle (the legend on every page), intro (the cover note), closing.
     """
 
-    document: Literal["agreement", "commitment", "supplement", "change_table"]
+    document: Literal["agreement", "commitment", "supplement", "change_table", "consolidated"]
     version: str = Field(min_length=1)
     legal_basis: tuple[str, ...] = Field(min_length=1)
     title: str = Field(min_length=1)
@@ -128,7 +129,8 @@ class DocumentTexts(_Record):
         required = {"agreement": ("recitals", "closing", "signature_heading", "annexes"),
                     "commitment": ("addressee", "paragraphs", "items", "signer_label"),
                     "supplement": ("recitals", "closing", "signature_heading", "annexes"),
-                    "change_table": ("subtitle", "intro", "note")}[self.document]
+                    "change_table": ("subtitle", "intro", "note"),
+                    "consolidated": ("subtitle", "intro", "closing")}[self.document]
         missing = [name for name in required if not getattr(self, name)]
         if missing:
             raise ValueError(f"{self.document} 缺少 {'、'.join(missing)}")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
-from docgen.constants import ACADEMIC_KINDS, ENTERPRISE, FUNDING_SOURCES
+from docgen.constants import ACADEMIC_KINDS, ENTERPRISE, FUNDING_SOURCES, SELF_FUNDED
 from docgen.formatting import cn_date, yuan
 from docgen.input.model import IN_KIND_SOURCE, MECHANISM_LABELS, Arbitration, Consortium, StatedTotals
 from docgen.input.text import same_name
@@ -403,7 +403,7 @@ def funding_consistent(c: Consortium) -> Iterator[Finding]:
                          f"（相差{yuan(abs(planned - budgeted))}）；请核对 funding 与 tasks[].budget",
                          "指引 三（五）", "funding")
     for index, unit in enumerate(c.units):
-        own = sum((f.amount for f in c.funding if f.unit == unit.credit_code and f.source == "自筹资金"),
+        own = sum((f.amount for f in c.funding if f.unit == unit.credit_code and f.source == SELF_FUNDED),
                   Decimal(0))
         if own != unit.resources.cash:
             yield _error("FUNDING_UNIT_CASH_MISMATCH",
