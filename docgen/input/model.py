@@ -112,7 +112,7 @@ Text = Annotated[str, Field(min_length=1)]
 Percent = Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)]
 
 IN_KIND_SOURCE = "实物投入"
-BudgetSource = Literal["自筹资金", "财政资助", "社会资本", "其他资金", "实物投入"]
+BudgetSource = FundingSource | Literal["实物投入"]
 
 
 class Contact(_Model):

@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from docgen.input.model import FUNDING_SOURCES, IN_KIND_SOURCE, Consortium, InKind, Unit
+from docgen.constants import FUNDING_SOURCES, SELF_FUNDED
+from docgen.input.model import IN_KIND_SOURCE, Consortium, InKind, Unit
 
 __all__ = [
     "GRANTS",
@@ -33,9 +34,9 @@ __all__ = [
     "totals",
 ]
 
-OWN_CASH = "自筹资金"
-GRANTS = "财政资助"
-THIRD_PARTY: tuple[str, ...] = ("社会资本", "其他资金")
+OWN_CASH: str = SELF_FUNDED
+GRANTS: str = FUNDING_SOURCES[1]
+THIRD_PARTY: tuple[str, ...] = FUNDING_SOURCES[2:]
 _ZERO = Decimal(0)
 _HUNDREDTH = Decimal("0.01")
 
