@@ -92,3 +92,25 @@ def test_recital_cites_the_right_article_and_costs_follow_income() -> None:
     assert not any("鼓励企业牵头组建创新联合体" in p for p in paragraphs)
     assert "使收益和费用适用同一比例" in articles(DEEP_SEA)["知识产权维护"]
     assert "用于办理备案" in articles(DEEP_SEA)["协议文本与份数"]
+
+
+def test_plan_chart_shows_the_office_and_the_expert_committee_the_mechanisms_rely_on() -> None:
+    def cells(path: Path) -> str:
+        document = docx.Document(io.BytesIO(docgen.render_plan(docgen.load(path))))
+        return "".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
+
+    deep, humanoid = cells(DEEP_SEA), cells(HUMANOID)
+    assert "联合体办公室（设在牵头单位）" in deep and "专家委员会（首席专家主持）" in deep
+    assert "联合体办公室（设在牵头单位）" in humanoid and "专家委员会" not in humanoid
+    assert "担任理事长召集" not in deep
+
+
+def test_mechanism_article_points_at_the_article_listing_unanimous_matters() -> None:
+    from docgen.clauses.library import load_library
+    from docgen.drafting.agreement import agreement_version
+
+    for path in (DEEP_SEA, SYNBIO):
+        version = agreement_version(docgen.load(path), load_library())
+        listing = "organisation.council" if version.consortium.council else "organisation.decision"
+        text = "".join(version.article("mechanisms.mechanisms").paragraphs)  # type: ignore[union-attr]
+        assert f"依照{version.numbers[listing]}须经各方一致同意的事项除外" in text
