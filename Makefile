@@ -78,10 +78,15 @@ templates: $(STAMP)
 clean:
 	rm -rf out $(VENV) .pytest_cache
 
-# Benchmarks (benchmarks/run.py): print a table and write BENCHMARKS.md; nothing is asserted.
-.PHONY: bench
+# Benchmarks (benchmarks/run.py): print a table and write BENCHMARKS.md (every target: figure, ratio,
+# verdict) and BENCHMARKS.json (the same-run ratios). bench-quick (under a minute) re-measures those
+# ratios and fails when one is more than 30 % worse than the committed BENCHMARKS.json.
+.PHONY: bench bench-quick
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python benchmarks/run.py --quick
 
 # The invariant "whatever check accepts, render and change draft" on many more generated inputs than
 # make test runs (tests/test_invariant.py): 10,000 loaded, checked and rendered, 300 drafting everything.

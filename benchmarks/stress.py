@@ -3,8 +3,9 @@
 Each trial runs the real ``docgen`` command in subprocesses and then inspects the output folder:
 
 * kill: a folder holds a complete render of one sample; ``docgen render OTHER -o folder --force`` is killed
-  with SIGKILL at a random moment (its file moves slowed to 20 ms each, so some kills land inside the
-  commit). The folder must then hold exactly the old set or exactly the new set, every file matching its
+  with SIGKILL, in odd trials at a random moment, in even ones within 0.2 s of its journal appearing
+  (its file moves slowed to 20 ms each, so the kill lands between two moves of the commit). The folder
+  must then hold exactly the old set or exactly the new set, every file matching its
   manifest, or, when the kill fell inside the commit, a journal that the next run completes to the new set.
 * change: ``docgen change v1 v2`` and ``docgen change v2 v3`` run at once into one root; both must succeed,
   as 补充协议第一号 and 第二号, each complete.
@@ -88,7 +89,14 @@ def kill_trials(trials: int, work: Path) -> list[str]:
                        check=True, capture_output=True)
         old = state(folder)[1]
         process = docgen("render", str(B), "-o", str(folder), "--force", slow=True)
-        time.sleep(random.uniform(0.2, duration * 1.3))
+        if trial % 2:  # a random moment: most land while drafting, some after the run
+            time.sleep(random.uniform(0.2, duration * 1.3))
+        else:  # inside the commit: as soon as the journal exists, a few moves in
+            deadline = time.monotonic() + 120
+            while not list(folder.glob(".docgen-staging-*/journal.json")) and time.monotonic() < deadline \
+                    and process.poll() is None:
+                time.sleep(0.002)
+            time.sleep(random.uniform(0, 0.2))
         process.send_signal(signal.SIGKILL)
         process.wait()
         verdict, digest = state(folder)

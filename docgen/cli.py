@@ -12,11 +12,9 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.console import Console
-from rich.progress import Progress
 
 import docgen
 from docgen.errors import (
@@ -34,8 +32,38 @@ from docgen.errors import (
 )
 from docgen.rules.guideline import Finding, has_errors
 
-_out = Console(highlight=False, soft_wrap=True)
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class _Console:
+    """rich's Console, created at the first message that needs it: importing rich costs about a tenth
+    of a cold ``docgen render``, whose only message is plain text. A message without markup, emoji
+    codes or options (no "[" and no ":") is written as rich would write it: the text and a newline."""
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    @property
+    def rich(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr, highlight=False, soft_wrap=True)
+        return self._console
+
+    def print(self, text: str, **options: Any) -> None:
+        if options or "[" in text or ":" in text:
+            self.rich.print(text, **options)
+            return
+        stream = sys.stderr if self._stderr else sys.stdout
+        stream.write(text + "\n")
+        stream.flush()
+
+
+_out = _Console()
+_err = _Console(stderr=True)
 
 EXIT_RULES = EXIT_FINDINGS
 
@@ -248,7 +276,9 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
 
         rendered = []
         consortium_of = {target: consortium for _file, consortium, _findings, target, _digest in jobs}
-        with Progress(console=_err, transient=True) as progress:
+        from rich.progress import Progress
+
+        with Progress(console=_err.rich, transient=True) as progress:
             task = progress.add_task("生成文件", total=len(jobs))
             for _file, consortium, findings, target, digest in jobs:
                 rendered.append((target, run_documents(consortium, draft=draft, pdf=pdf, review=review,

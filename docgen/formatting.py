@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from docgen.errors import FormatError
 
@@ -120,6 +121,11 @@ def cn_number(number: int) -> str:
     """Return the lowercase Chinese numeral: 3 → 三, 21 → 二十一, 101 → 一百零一."""
     if not isinstance(number, int) or isinstance(number, bool) or number < 0:
         raise FormatError(f"cn_number 需要非负整数，得到：{number!r}")
+    return _lower_words(int(number))
+
+
+@lru_cache(maxsize=2048)  # article, item and chapter numbers: a few hundred calls per package
+def _lower_words(number: int) -> str:
     words = _integer_words(str(number), _LOWER, _LOWER_UNITS)
     return words[1:] if words.startswith("一十") else words  # 十二, not 一十二
 

@@ -327,6 +327,8 @@ def read_versions(root: Path) -> list[dict[str, Any]]:
     """
     found = []
     for path in sorted(Path(root).glob(f"*/{MANIFEST}")):
+        if path.parent.is_symlink() or path.is_symlink():
+            continue  # a link inside the root is not one of its versions (and is never written through)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from docgen.errors import TemplateError
@@ -12,9 +13,14 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def _find(name: str) -> Path:
+    return _locate(_PACKAGE, name)
+
+
+@lru_cache(maxsize=8)  # looked up once per process: every render asks for the templates folder
+def _locate(package: Path, name: str) -> Path:
     # A wheel carries the folders inside the package (see pyproject.toml, force-include); a source
     # checkout or an editable install keeps them at the repository root, beside the package.
-    for candidate in (_PACKAGE / "_resources" / name, _PACKAGE.parent / name):
+    for candidate in (package / "_resources" / name, package.parent / name):
         if candidate.is_dir():
             return candidate
     raise TemplateError(f"docgen 找不到资源目录 {name}/（安装不完整？）")

@@ -148,3 +148,33 @@ def test_cached_and_uncached_renders_give_the_same_bytes(tmp_path: Path) -> None
         outputs.append({p.name: p.read_bytes() for p in sorted((tmp_path / name).glob("*.docx"))})
     assert len(list((tmp_path / "cache").glob("jinja-*.bin"))) == 1
     assert outputs[0] and outputs[0] == outputs[1] == outputs[2]
+
+
+class _Record:
+    def __init__(self) -> None:
+        self.name = "甲"
+        self._secret = "x"
+
+    def method(self) -> str:
+        return self.name
+
+
+@pytest.mark.parametrize("source", [
+    "{{ r.name }}", "{{ r.method() }}", "{{ r._secret }}", "{{ r.__class__ }}", "{{ r.method.__func__ }}",
+    "{{ f.__globals__ }}", "{{ f.__code__ }}", "{{ t.mro() }}", "{{ s.format(1) }}", "{{ s.upper() }}",
+    "{{ s.format.__self__ }}", "{{ d.items() | list }}", "{{ r.missing }}", "{{ d.name }}",
+])
+def test_the_sandbox_decides_as_jinja_does(source: str) -> None:
+    """Attribute verdicts remembered per type give the same results and errors as Jinja's sandbox."""
+    context = {"r": _Record(), "f": _count_compilations, "t": str, "s": "{}元", "d": {"name": "乙"}}
+
+    def outcome(env: SandboxedEnvironment) -> str:
+        try:
+            return env.from_string(source).render(context)
+        except jinja2.TemplateError as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    plain = SandboxedEnvironment(undefined=jinja2.StrictUndefined)
+    caching = CachingEnvironment(undefined=jinja2.StrictUndefined)
+    expected = outcome(plain)
+    assert [outcome(caching), outcome(caching)] == [expected, expected]

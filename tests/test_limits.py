@@ -115,3 +115,15 @@ def test_samples_are_far_inside_the_limits(path: Path) -> None:
     from docgen.input.loading import _Loader
 
     assert check_yaml(path.read_text(encoding="utf-8"), tight, _Loader) is None
+
+
+def test_the_service_refuses_bombs_and_deep_bodies_as_input_problems() -> None:
+    pytest.importorskip("fastapi", reason="the service extra is not installed")
+    from test_service import request
+
+    bomb = request("POST", "/v1/check", content=_bomb().encode(), headers={"content-type": "application/yaml"})
+    assert bomb.status_code == 422 and "锚点和别名" in bomb.text
+    deep = ("{\"a\": " * 100_000 + "1" + "}" * 100_000).encode()
+    for url in ("/v1/check", "/v1/change"):
+        response = request("POST", url, content=deep, headers={"content-type": "application/json"})
+        assert 400 <= response.status_code < 500, (url, response.status_code, response.text[:200])

@@ -224,3 +224,16 @@ def test_inputs_with_one_stem_are_refused_before_writing(tmp_path: Path, names: 
 def test_safe_filename_cuts_on_bytes_at_a_character_boundary() -> None:
     name = safe_filename("青" * 86)  # 258 bytes of UTF-8
     assert len(name.encode("utf-8")) <= 200 and name == "青" * 66
+
+
+def test_a_symlinked_folder_is_not_taken_for_a_change_version(tmp_path: Path) -> None:
+    from docgen.output import read_versions
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "manifest.json").write_text(json.dumps({"serial": 7, "documents": [{"kind": "supplement"}]}),
+                                             encoding="utf-8")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "补充协议第七号").symlink_to(elsewhere)
+    assert read_versions(root) == []

@@ -338,9 +338,11 @@ def annex_tables(c: Consortium, titles: dict[str, str], context: BaseContext) ->
     keys = FUNDING_COLUMNS
     funding_rows = []
     column_totals = {k: Decimal(0) for k in keys.values()}
+    by_unit: dict[tuple[str, str], Decimal] = {}  # (unit, source) → amount, in one pass over the funding lines
+    for f in c.funding:
+        by_unit[f.unit, f.source] = by_unit.get((f.unit, f.source), Decimal(0)) + f.amount
     for unit in c.units:
-        sums = {keys[s]: sum((f.amount for f in c.funding if f.unit == unit.credit_code and f.source == s),
-                             Decimal(0)) for s in FUNDING_SOURCES}
+        sums = {keys[s]: by_unit.get((unit.credit_code, s), Decimal(0)) for s in FUNDING_SOURCES}
         for k, v in sums.items():
             column_totals[k] += v
         funding_rows.append(FundingRow(unit=unit.name, **{k: amount(v) for k, v in sums.items()},

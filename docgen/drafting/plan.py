@@ -248,9 +248,11 @@ def _matrix(c: Consortium, columns: list[Any], key: Callable[[Any], Any], words:
     """Return a unit × column funding table with row and column totals (words: its phrases' key)."""
     rows = []
     column_totals = [Decimal(0)] * len(columns)
+    sums: dict[tuple[str, Any], Decimal] = {}  # (unit, column) → amount, in one pass over the funding lines
+    for f in c.funding:
+        sums[f.unit, key(f)] = sums.get((f.unit, key(f)), Decimal(0)) + f.amount
     for unit in c.units:
-        values = [sum((f.amount for f in c.funding if f.unit == unit.credit_code and key(f) == col), Decimal(0))
-                  for col in columns]
+        values = [sums.get((unit.credit_code, col), Decimal(0)) for col in columns]
         column_totals = [a + b for a, b in zip(column_totals, values, strict=False)]
         rows.append((Cell(unit.name), *(_num(v) for v in values), _num(sum(values, Decimal(0)))))
     total = phrase("plan.total")
@@ -329,7 +331,8 @@ def _organisation_chart(c: Consortium, ctx: dict[str, Any]) -> TableResult:
               phrase(f"{key}.chief_expert", expert=c.chief_expert) if c.chief_expert else "",
               phrase(f"{key}.council", council=c.council) if c.council else ""]
     middle = [m for m in middle if m]
-    teams = [phrase(f"{key}.team", task=t, unit=(c.unit(t.owner) or c.lead).display_name) for t in ctx["tasks"]]
+    units = {u.credit_code: u for u in reversed(c.units)}  # the first unit with a code, as c.unit() finds it
+    teams = [phrase(f"{key}.team", task=t, unit=units.get(t.owner, c.lead).display_name) for t in ctx["tasks"]]
     width = max(len(teams), len(middle), 1)
     top = (Cell(phrase(f"{key}.lead", lead=c.lead), fill=HEADER_FILLS[0], align="center", span=width),)
     second = tuple(Cell(text, fill=HEADER_FILLS[1], align="center", span=span)

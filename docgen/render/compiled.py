@@ -30,6 +30,7 @@ import os
 import sys
 import tempfile
 import threading
+import types
 from pathlib import Path
 from types import CodeType
 from typing import Any
@@ -43,6 +44,7 @@ from jinja2.utils import internalcode
 __all__ = ["MAX_ENTRIES", "CachingEnvironment", "CodeStore", "cache_dir"]
 
 MAX_ENTRIES = 4096
+_METHODS = (types.MethodType, types.BuiltinMethodType)
 _FORMAT = b"docgen-jinja-1\n"
 
 
@@ -164,7 +166,8 @@ def _signature(env: SandboxedEnvironment) -> str:
 
 
 class CachingEnvironment(SandboxedEnvironment):
-    """A sandboxed environment whose compiled templates and expressions persist in a ``CodeStore``.
+    """A sandboxed environment whose compiled templates and expressions persist in a ``CodeStore``,
+    and which remembers the sandbox's verdict on each attribute of each type it has seen.
 
     Only whole sources are cached (``compile`` of a string, ``compile_expression``); raw Python output
     and module code go through Jinja's compiler as before. Call ``attach_store`` after the filters and
@@ -173,6 +176,28 @@ class CachingEnvironment(SandboxedEnvironment):
 
     store: CodeStore | None = None
     _expression = threading.local()
+    # is_safe_attribute's verdict per (type of the object, attribute name): the sandbox's rule depends on
+    # nothing else, and asking it anew costs a sixth of a warm render.
+    _safe: dict[tuple[type, str], bool]
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """Return obj.attribute as SandboxedEnvironment.getattr does, its safety verdict remembered."""
+        if type(attribute) is str:
+            try:
+                value = getattr(obj, attribute)
+            except AttributeError:
+                return super().getattr(obj, attribute)
+            if type(value) not in _METHODS:  # only str.format and format_map need wrapping
+                key = (type(obj), attribute)
+                safe = self._safe.get(key)
+                if safe is None:
+                    safe = self._safe[key] = self.is_safe_attribute(obj, attribute, value)
+                return value if safe else self.unsafe_undefined(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._safe = {}
 
     def attach_store(self, store: CodeStore | None = None) -> None:
         """Use store, by default the file for this environment's settings in ``cache_dir()``, saved at exit."""

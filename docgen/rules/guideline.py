@@ -338,9 +338,12 @@ def funding_consistent(c: Consortium) -> Iterator[Finding]:
             yield _error("FUNDING_TOTAL_MISMATCH",
                          f"{source}：经费投入计划合计{yuan(planned)}，攻关任务经费合计{yuan(budgeted)}，两者应相等",
                          "指引 三（五）", "funding")
+    own_by_unit: dict[str, Decimal] = {}  # one pass over the funding lines, not one per unit
+    for f in c.funding:
+        if f.source == SELF_FUNDED:
+            own_by_unit[f.unit] = own_by_unit.get(f.unit, Decimal(0)) + f.amount
     for index, unit in enumerate(c.units):
-        own = sum((f.amount for f in c.funding if f.unit == unit.credit_code and f.source == SELF_FUNDED),
-                  Decimal(0))
+        own = own_by_unit.get(unit.credit_code, Decimal(0))
         if own != unit.resources.cash:
             yield _error("FUNDING_UNIT_CASH_MISMATCH",
                          f"{unit.name}承诺自筹资金{yuan(unit.resources.cash)}，经费投入计划中其自筹资金合计"

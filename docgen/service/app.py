@@ -147,7 +147,7 @@ async def _workbook(request: Request) -> tuple[bytes, dict[str, Any] | None, str
     if text and text.strip():
         try:
             base = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested beyond the stack
             base = None
         if not isinstance(base, dict):
             raise Problem(400, "参数无效", "base 应为 JSON 对象（已有的输入）", code="BAD_BASE")
@@ -279,7 +279,7 @@ async def _pair(request: Request) -> tuple[jobs.Input, jobs.Input]:
     body = await request.body()
     try:
         pair = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested beyond the stack
         pair = None
     if not isinstance(pair, dict) or not {"old", "new"} <= pair.keys():
         raise Problem(400, "请求体无效", "请以 multipart/form-data 上传 old、new 两个文件，或提交 JSON 对象 "
