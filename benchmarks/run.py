@@ -248,31 +248,33 @@ def bench_scaling(runs: int, sizes: tuple[int, ...] = SCALE_SIZES, *, memory: bo
 
     from docgen.documents import all_documents
 
-    result = Result("(b) Scaling: full package of generated consortia (n member units + the lead, "
-                    "2 tasks per unit)",
+    result = Result(f"(b) Scaling: full package of generated consortia (n member units + the lead, "
+                    f"2 tasks per unit), median of {runs} interleaved runs",
                     ("members", "documents", "median", "per document", "Python peak (tracemalloc)",
                      "peak RSS (fresh process)"))
     seconds: dict[int, float] = {}
     peaks: dict[int, float] = {}
+    consortia = {n: generate.consortium(n) for n in sizes}
+    counts = {n: len(all_documents(c)) for n, c in consortia.items()}  # also the warm-up
+    timings: dict[int, list[float]] = {n: [] for n in sizes}
+    for i in range(runs):  # interleaved, alternating order, so drift on a shared machine hits every size
+        for n in sizes if i % 2 == 0 else reversed(sizes):
+            timings[n].append(median_time(lambda c=consortia[n]: all_documents(c), 1)[0])
     for n in sizes:
-        consortium = generate.consortium(n)
-        documents = all_documents(consortium)  # warm-up
-        count = len(documents)
-        del documents
-        seconds[n] = median_time(lambda c=consortium: all_documents(c), runs if n < 1000 else max(3, runs // 2))[0]
+        seconds[n] = statistics.median(timings[n])
         traced = "–"
         if memory:
             gc.collect()
             tracemalloc.start()
-            all_documents(consortium)
+            all_documents(consortia[n])
             traced = f"{tracemalloc.get_traced_memory()[1] / 2**20:.1f} MiB"
             tracemalloc.stop()
             peaks[n] = child("peak", str(n))["max_rss_mb"]
-        del consortium
-        gc.collect()
-        result.rows.append((str(n), str(count), f"{seconds[n] * 1000:.0f} ms",
-                            f"{seconds[n] / count * 1000:.2f} ms", traced,
+        result.rows.append((str(n), str(counts[n]), f"{seconds[n] * 1000:.0f} ms",
+                            f"{seconds[n] / counts[n] * 1000:.2f} ms", traced,
                             f"{peaks[n]:.1f} MiB" if n in peaks else "–"))
+    del consortia
+    gc.collect()
     largest, smaller = 200, 20
     ratio = seconds[largest] / seconds[smaller]
     result.target(f"{largest} members ≤ {LARGEST_SECONDS:g} s", f"{seconds[largest]:.3f} s",
@@ -554,7 +556,7 @@ def quick() -> int:
     """Measure the same-run ratios in under a minute; return 1 if one regressed by more than 30 %."""
     committed = json.loads(FIGURES.read_text(encoding="utf-8"))["ratios"] if FIGURES.exists() else {}
     started = time.perf_counter()
-    results = [bench_package(7), bench_scaling(3, (20, 200), memory=False), bench_cold(5, details=False)]
+    results = [bench_package(7), bench_scaling(5, (20, 200), memory=False), bench_cold(5, details=False)]
     rows, failed = [], []
     for r in results:
         for name, value in r.ratios.items():

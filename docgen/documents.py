@@ -141,17 +141,20 @@ def commitment_documents(consortium: Consortium, *, draft: bool = False) -> list
     return _commitments(consortium, draft)
 
 
-def _commitments(consortium: Consortium, draft: bool, base: BaseContext | None = None) -> list[Document]:
+def _commitments(consortium: Consortium, draft: bool, base: BaseContext | None = None,
+                 change: str = "") -> list[Document]:
     texts = load_library().documents.get(DocumentKind.COMMITMENT)
     if texts is None:
         raise TemplateError("条款库缺少 commitment.yaml（诚信承诺书文字）")
     documents = []
-    for index, letter in enumerate(assemble_commitments(consortium, texts, draft=draft, base=base), start=1):
+    letters = assemble_commitments(consortium, texts, draft=draft, base=base, change=change)
+    for index, letter in enumerate(letters, start=1):
         data = render_docx(
             templates_dir() / COMMITMENT_TEMPLATE,
             {"doc": letter},
             properties={"title": f"{letter.title}（{letter.unit_name}）", "author": letter.unit_name,
-                        "subject": f"{consortium.name}备案申请", "keywords": "诚信承诺书"},
+                        "subject": f"{consortium.name}{'备案变更' if change else '备案申请'}",
+                        "keywords": "诚信承诺书"},
         )
         filename = f"诚信承诺书/{index:02d}-{safe_filename(letter.unit_name)}.docx"
         documents.append(Document(DocumentKind.COMMITMENT, filename, data, f"zh_CN/{COMMITMENT_TEMPLATE}",
@@ -376,8 +379,9 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, pr
     library = load_library()
     supplement_library = load_library(clauses_dir() / "supplement")
     change = prepare_change(cs, library)  # each version's agreement numbered and rendered once
+    unresolved = tuple(str(f) for f in findings if f.severity == "error") if draft else ()
     supplement = assemble_supplement(change, library, supplement_library, serial=serial, previous=previous,
-                                     draft=draft)
+                                     draft=draft, findings=unresolved)
     table = assemble_change_table(change, supplement_library, serial=serial, draft=draft)
     author = new.lead.name
     supplement_data = render_docx(templates_dir() / SUPPLEMENT_TEMPLATE, {"doc": supplement},
@@ -411,7 +415,7 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, pr
                  safe_filename(amended.filename.removesuffix(".docx") + f"（{name}补充协议修订痕迹）") + ".docx",
                  marked, amended.template, amended.clauses),
         _plan(new, draft, change.new.base),
-        *_commitments(new, draft, change.new.base),
+        *_commitments(new, draft, change.new.base, change=name),
     ]
 
 

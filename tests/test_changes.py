@@ -143,9 +143,20 @@ def test_change_table_rows_match_the_amended_articles(documents: dict[str, Any])
     supplement = paragraphs(documents["supplement"].data)
     amended = [p.split("原协议")[1].removesuffix("修改为：") for p in supplement if p.endswith("修改为：")]
     table = docx.Document(io.BytesIO(documents["change_table"].data)).tables[0]
-    clauses = [r.cells[0].text.split("　")[0] for r in table.rows[1:]]
-    assert clauses == amended
+    article_rows = [r for r in table.rows[1:] if r.cells[0].text.startswith("第")]
+    assert [r.cells[0].text.split("（")[0] for r in article_rows] == amended
+    assert all("（汇编文本第" in r.cells[0].text for r in article_rows)   # the number in both texts
     assert all(r.cells[1].text and r.cells[2].text and r.cells[1].text != r.cells[2].text for r in table.rows[1:])
+    facts = {(r.cells[0].text.split("（")[0], r.cells[1].text, r.cells[2].text) for r in table.rows[1:]
+             if not r.cells[0].text.startswith("第")}
+    assert ("成员单位", "乙方四杭州云澜算力科技有限公司（退出成员单位）", "（退出联合体）") in facts
+    assert ("成员单位", "（无）", "乙方八青岛海洋遥感研究院（新加入成员单位）") in facts
+    assert ("任务T3承担单位", "杭州云澜算力科技有限公司", "青岛海图智算科技股份有限公司") in facts
+    assert ("经费投入计划　青岛海图智算科技股份有限公司", "合计人民币贰仟陆佰万元整（¥26,000,000.00）",
+            "合计人民币叁仟叁佰万元整（¥33,000,000.00）") in facts
+    assert any(f[0] == "背景知识产权　青岛海洋遥感研究院" and "ZL202010746158.9" in f[2] for f in facts)
+    assert any(r.cells[0].text == "背景知识产权　青岛海洋遥感研究院（原协议附件4《背景知识产权清单》；"
+               "汇编文本附件4《背景知识产权清单》）" for r in table.rows)
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -294,3 +305,26 @@ def test_reading_copy_and_redline_are_not_filed(documents: dict[str, Any], new: 
     out = module.with_pdfs(list(documents.values()), new)
     assert packed == ["plan", "supplement", "change_table", "commitment"]   # the fixture keeps one per kind
     assert {"consolidated_agreement", "redline"} <= {str(d.kind) for d in out if d.filename.endswith(".pdf")}
+
+
+def test_commitments_of_a_change_speak_of_the_filing_update(old: docgen.Consortium, new: docgen.Consortium) -> None:
+    letters = [d for d in change_documents(old, new) if d.kind == "commitment"]
+    joiner = next(d for d in letters if "青岛海洋遥感研究院" in d.filename)
+    text = "\n".join(paragraphs(joiner.data))
+    assert "依第一号补充协议办理的备案变更" in text and "备案申请" not in text
+    assert "为联合体备案变更提交的全部材料，包括组建协议、第一号补充协议、建设方案" in text
+    assert "备案申请" in "\n".join(paragraphs(docgen.render_commitments(new)[JOINER]))
+
+
+def test_a_draft_of_a_non_compliant_change_lists_its_findings_first(old: docgen.Consortium) -> None:
+    data = _v2()
+    data["term_end"] = "2030-12-31"   # a term over three years: a guideline error, which --draft tolerates
+    new = docgen.parse(data)
+    findings = [f for f in check_change(old, new) if f.severity == "error"]
+    supplement = next(d for d in change_documents(old, new, draft=True) if d.kind == "supplement")
+    text = paragraphs(supplement.data)
+    start = text.index("草稿：本补充协议所依据的变更未通过检查，下列问题解决前本文本不得签署：")
+    assert start < 3
+    assert text[start + 1:start + 1 + len(findings)] == [str(f) for f in findings]
+    compliant = next(d for d in change_documents(old, docgen.load(V2), draft=True) if d.kind == "supplement")
+    assert not any(p.startswith("草稿：本补充协议所依据") for p in paragraphs(compliant.data))

@@ -112,6 +112,6 @@ def test_negotiation_is_bounded_and_penalty_adjustment_names_the_forum() -> None
 @pytest.mark.parametrize("path", [DEEP_SEA, MARINE], ids=lambda p: p.name)
 def test_recitals_cite_statutes_by_article_and_the_guideline_by_number(path: Path) -> None:
     text = "".join(body_text(open_docx(rendered(path))))
-    assert "《中华人民共和国科学技术进步法》第三十一条鼓励企业、科学技术研究开发机构" in text
+    assert "《中华人民共和国科学技术进步法》第三十一条规定，国家鼓励企业、科学技术研究开发机构" in text
     assert "《中华人民共和国促进科技成果转化法》第二十六条" in text
     assert "青岛市科学技术局2025年3月6日印发的《青岛市创新联合体组建工作指引》（青科字〔2025〕5号）" in text

@@ -329,7 +329,9 @@ def _organisation_chart(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     key = "plan.charts.organisation"
     middle = [phrase(f"{key}.head", head=c.head) if c.head else "",
               phrase(f"{key}.chief_expert", expert=c.chief_expert) if c.chief_expert else "",
-              phrase(f"{key}.council", council=c.council) if c.council else ""]
+              phrase(f"{key}.council", council=c.council) if c.council else "",
+              phrase(f"{key}.office"),
+              phrase(f"{key}.experts") if ctx["mechanisms"].collaborative_research.expert_committee else ""]
     middle = [m for m in middle if m]
     units = {u.credit_code: u for u in reversed(c.units)}  # the first unit with a code, as c.unit() finds it
     teams = [phrase(f"{key}.team", task=t, unit=units.get(t.owner, c.lead).display_name) for t in ctx["tasks"]]

@@ -78,6 +78,8 @@ class Supplement:
     signature_heading: str
     signatures: tuple[Signature, ...]
     clause_versions: dict[str, str]
+    findings: tuple[str, ...] = ()   # a draft's unresolved errors, listed on its first page
+    findings_heading: str = ""
 
 
 @dataclass(frozen=True)
@@ -445,8 +447,9 @@ _WHAT = {DocumentKind.SUPPLEMENT: "补充协议文字", DocumentKind.AGREEMENT: 
 
 
 def assemble_supplement(change: ChangeDraft, library: Library, supplement_library: Library, *, serial: int,
-                        previous: list[str], draft: bool = False) -> Supplement:
-    """Return the supplementary agreement's outline for this change."""
+                        previous: list[str], draft: bool = False, findings: tuple[str, ...] = ()) -> Supplement:
+    """Return the supplementary agreement's outline for this change; findings (a draft's unresolved
+    errors) are listed on its first page under the texts' ``note``."""
     cs = change.changeset
     texts = _texts(supplement_library, DocumentKind.SUPPLEMENT)
     amendment = cs.new.amendment
@@ -480,20 +483,69 @@ def assemble_supplement(change: ChangeDraft, library: Library, supplement_librar
                                       {**full, "title": title}).strip(),
         signatures=tuple(Signature.of(p) for p in change.parties),
         clause_versions={a.id: a.version for a in articles},
+        findings=findings,
+        findings_heading=texts.note if findings else "",
     )
+
+
+def _fact_rows(change: ChangeDraft, words: dict[str, str]) -> list[ChangeRow]:
+    """Return the change table's rows for what the annexes hold: members, the lead unit, task owners,
+    each unit's funding and its background IP."""
+    from docgen.clauses.library import load_library
+
+    cs = change.changeset
+    names = _texts(load_library(), DocumentKind.AGREEMENT).annexes
+    where = {key: phrase("change_table.where_annex", annex=annex_citation(i, name))
+             for i, (key, name) in enumerate(names.items(), start=1)}
+    role = {p.unit.credit_code: p for p in change.parties}
+    units = {u.credit_code: u for u in [*cs.old.units, *cs.joined]}
+
+    def party(code: str) -> str:
+        p = role[code]
+        return phrase("change_table.party", designation=p.designation, name=p.unit.name, role=p.role)
+
+    rows = [ChangeRow(phrase("change_table.member_clause", where=where["members"]), (party(u.credit_code),),
+                      (words["left"],)) for u in cs.left]
+    rows += [ChangeRow(phrase("change_table.member_clause", where=where["members"]), (words["before_none"],),
+                       (party(u.credit_code),)) for u in cs.joined]
+    if cs.old.lead.credit_code != cs.new.lead.credit_code:
+        rows.append(ChangeRow(phrase("change_table.lead_clause", where=where["members"]),
+                              (party(cs.old.lead.credit_code),), (party(cs.new.lead.credit_code),)))
+    rows += [ChangeRow(phrase("change_table.task_clause", id=r.task.id, where=where["tasks"]),
+                       (units[r.old_owner].name,), (units[r.new_owner].name,)) for r in cs.tasks_reassigned]
+    for code, unit in units.items():
+        before = sum((f.amount for f in cs.old.funding if f.unit == code), Decimal(0))
+        after = sum((f.amount for f in cs.new.funding if f.unit == code), Decimal(0))
+        if before != after:
+            rows.append(ChangeRow(phrase("change_table.funding_clause", name=unit.name, where=where["funding"]),
+                                  (phrase("change_table.funding_total", total=before) if before else
+                                   words["before_none"],),
+                                  (phrase("change_table.funding_total", total=after) if after else
+                                   words["after_deleted"],)))
+        was, now = cs.old.unit(code), cs.new.unit(code)
+        old_ip = was.background_ip if was is not None else []
+        new_ip = now.background_ip if now is not None else []
+        if old_ip != new_ip:
+            rows.append(ChangeRow(phrase("change_table.ip_clause", name=unit.name, where=where["background_ip"]),
+                                  tuple(phrase("change_table.ip_item", ip=ip) for ip in old_ip)
+                                  or (words["before_none"],),
+                                  tuple(phrase("change_table.ip_item", ip=ip) for ip in new_ip)
+                                  or (words["after_deleted"],)))
+    return rows
 
 
 def assemble_change_table(change: ChangeDraft, supplement_library: Library, *, serial: int,
                           draft: bool = False) -> ChangeTable:
-    """Return the 修订对照表: one row per amended article, before and after."""
+    """Return the 修订对照表: the membership, task, funding and background-IP changes (with the annex that
+    holds them), then one row per amended article, each before and after, with its number in the original
+    and in the consolidated text."""
     texts = _texts(supplement_library, DocumentKind.CHANGE_TABLE)
     context = supplement_context(change, serial, []).names()
-    rows = []
     words = phrase_map("change_table")
+    rows = _fact_rows(change, words)
     for a in change.amended:
         where = a.old_number or phrase("change_table.added_where", anchor=a.after_number)
-        renumbered = (phrase("change_table.renumbered", number=a.new_number)
-                      if a.new_number and a.new_number != a.old_number else "")
+        renumbered = phrase("change_table.renumbered", number=a.new_number) if a.new_number else ""
         rows.append(ChangeRow(phrase("change_table.clause", where=where, renumbered=renumbered, title=a.title),
                               a.before or (words["before_none"],), a.after or (words["after_deleted"],)))
 

@@ -23,6 +23,7 @@ __all__ = [
     "KPI",
     "MECHANISM_LABELS",
     "Accession",
+    "Activities",
     "Amendment",
     "Arbitration",
     "BackgroundIP",
@@ -581,6 +582,23 @@ class Narrative(_Model):
     standards_plan: str = Field("", title="标准研制", description="标准研制计划")
 
 
+class Activities(_Model):
+    """What the consortium's work involves, so that the agreement prints the protections it needs."""
+
+    data_or_models: bool = Field(False, title="涉及数据或模型",
+                                 description="攻关任务是否采集、加工、共享数据，或者训练、提供模型及模型权重")
+    human_data: bool = Field(False, title="涉及人的数据或样本",
+                             description="是否使用个人信息、人类遗传资源或者以人为对象的研究（须科技伦理审查）")
+    samples_or_prototypes: bool = Field(False, title="涉及样品或样机",
+                                        description="是否在成员之间提供菌株、材料、样品或样机")
+    field_tests: list[Text] = Field(default_factory=list, title="现场试验",
+                                    description="海试、产线试验、道路试验等现场试验，每项一句，如“海上试验”")
+    field_test_loss: Literal["owner_insures", "organiser_bears"] = Field(
+        "owner_insures", title="现场试验财产损失承担",
+        description="owner_insures：各方自行投保并承担本方财产损失，过错方赔偿；"
+                    "organiser_bears：试验组织方投保并承担试验期间的财产损失，再向过错方追偿")
+
+
 class Consortium(_Model):
     """One innovation consortium: its parties, organisation, tasks, money and chosen policies."""
 
@@ -617,6 +635,8 @@ class Consortium(_Model):
     narrative: Narrative = Field(default_factory=Narrative, title="建设方案文字")
     amendment: Amendment | None = Field(None, title="本次变更说明",
                                         description="仅在生成补充协议时填写：签订日期、变更原因、成员退出")
+    activities: Activities = Field(default_factory=Activities, title="攻关活动特征",
+                                   description="数据与模型、人的数据、样品样机、现场试验；决定协议是否写入相应条款")
     exceptions: list[RuleException] = Field(default_factory=list, title="例外说明",
                                             description="对“原则上”要求的有理由例外")
     copies_per_party: int = Field(1, ge=1, le=10, title="每方持有份数")

@@ -11,6 +11,7 @@ import html
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
@@ -31,6 +32,9 @@ from docgen.service.settings import Settings
 __all__ = ["create_app"]
 
 T = TypeVar("T")
+
+_WEB = Path(__file__).with_name("web")  # the web page: index.html, app.js, app.css (nothing from outside)
+_STATIC = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
 
 _INPUT_BODY: dict[str, Any] = {
     "required": True,
@@ -256,6 +260,23 @@ def _routes(app: FastAPI) -> None:
         workbook, base, name = await _workbook(request)
         data = await _run(request, lambda: jobs.import_job(workbook, base, name))
         return JSONResponse(data)
+
+    @app.post("/v1/parse", tags=["输入"], summary="把 YAML 或 JSON 输入转为 JSON（不校验），供表单载入",
+              openapi_extra={"requestBody": _INPUT_BODY}, responses={422: _PROBLEM, 413: _PROBLEM})
+    async def parse(request: Request) -> JSONResponse:
+        item = await _input(request)
+        return JSONResponse(jobs.parse_job(item))
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> Response:
+        return Response((_WEB / "index.html").read_bytes(), media_type="text/html; charset=utf-8")
+
+    @app.get("/static/{name}", include_in_schema=False)
+    async def static(name: str) -> Response:
+        media = _STATIC.get(name)
+        if media is None:
+            raise Problem(404, "未找到", f"没有文件 {name}", code="HTTP_404")
+        return Response((_WEB / name).read_bytes(), media_type=media)
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

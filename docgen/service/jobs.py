@@ -11,16 +11,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
+
 import docgen
-from docgen.errors import InputError
+from docgen.errors import InputError, InputProblem
 from docgen.input.model import Consortium
 from docgen.render.warm import WarmOffice, using
 from docgen.rules.guideline import has_errors
 from docgen.service.problems import Problem
 
-__all__ = ["Input", "change_job", "check_job", "export_job", "import_job", "render_job", "template_job", "zip_folder"]
+__all__ = ["Input", "change_job", "check_job", "export_job", "import_job", "parse_job", "render_job", "template_job",
+           "zip_folder"]
 
 Format = Literal["json", "yaml"]
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where available
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same documents give the same zip bytes
 
 
@@ -49,6 +53,30 @@ def _load(item: Input, folder: Path, stem: str = "input") -> Consortium:
         return docgen.load(path)
     except InputError as exc:
         raise InputError(exc.problems, item.name) from None
+
+
+def parse_job(item: Input) -> Any:
+    """Return the data of item as JSON-ready values, not validated (a form loads it to be completed);
+    raise InputError for a YAML or JSON syntax error, with its line."""
+    import json
+
+    try:
+        text = item.data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError([InputProblem("", "输入文件", f"不是 UTF-8 编码的文本（第{exc.start}字节）")],
+                         item.name) from None
+    try:
+        data = json.loads(text) if item.format == "json" else yaml.load(text, Loader=_SAFE_LOADER)
+    except json.JSONDecodeError as exc:
+        raise InputError([InputProblem("", "输入文件", f"JSON 语法错误：{exc.msg}", exc.lineno)], item.name) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = InputProblem("", "输入文件", f"YAML 语法错误：{getattr(exc, 'problem', None) or exc}",
+                               mark.line + 1 if mark is not None else None)
+        raise InputError([problem], item.name) from None
+    if not isinstance(data, dict):
+        raise InputError([InputProblem("", "输入", "顶层应为键值结构（YAML 映射或 JSON 对象）")], item.name)
+    return json.loads(json.dumps(data, ensure_ascii=False, default=str))  # dates → "2025-03-06"
 
 
 def check_job(item: Input) -> dict[str, Any]:
