@@ -54,6 +54,7 @@ demo: $(STAMP) system-deps
 	rm -rf out/marine-ai-changes; \
 	$(BIN)/docgen change samples/marine-ai-v1.yaml samples/marine-ai-v2.yaml -o out/marine-ai-changes $$pdf; \
 	$(BIN)/docgen change samples/marine-ai-v2.yaml samples/marine-ai-v3.yaml -o out/marine-ai-changes $$pdf; \
+	$(BIN)/docgen change samples/marine-ai-v3.yaml samples/marine-ai-v4.yaml -o out/marine-ai-changes $$pdf; \
 	if [ -n "$$pdf" ] && command -v pdftoppm >/dev/null 2>&1; then \
 	  pdftoppm -png -r 60 -singlefile -f 1 -l 1 out/deep-sea-sensing/*组建协议.pdf out/agreement-first-page; \
 	  echo "First page of the deep-sea agreement as an image: out/agreement-first-page.png"; fi

@@ -40,7 +40,7 @@ def errors(old: docgen.Consortium, data: dict[str, Any]) -> dict[str, list[str]]
 def test_the_sample_brief_is_complete(old: docgen.Consortium) -> None:
     assert errors(old, v2()) == {}
     amendment = docgen.load(V2).amendment
-    assert amendment is not None and amendment.effect.condition == "approval"
+    assert amendment is not None and amendment.effect.condition == "signature"
     settlement = amendment.departures[0].settlement
     assert settlement is not None and settlement.amount == 1850000
     assert amendment.accessions[0].data_licences[0].model_training
@@ -148,8 +148,13 @@ def test_settlement_states_the_figures_payer_payee_and_due_date(sample_text: str
     assert "承诺投入经费人民币捌佰万元整（¥8,000,000.00）" in settlement
     assert "实际投入人民币肆佰万元整（¥4,000,000.00）" in settlement
     assert "尚未使用人民币捌拾万元整（¥800,000.00）" in settlement
-    assert ("甲方青岛海图智算科技股份有限公司应当于2026年10月31日前，向乙方四杭州云澜算力科技有限公司书面指定的"
-            "银行账户支付人民币壹佰捌拾伍万元整（¥1,850,000.00）") in settlement
+    assert ("甲方青岛海图智算科技股份有限公司应当于2026年10月31日或本补充协议生效之日起十五日内（以较晚者为准），"
+            "向乙方四杭州云澜算力科技有限公司书面指定的银行账户支付"
+            "人民币壹佰捌拾伍万元整（¥1,850,000.00）") in settlement
+    # the unused funds held by the leaver are paid over, with payee and date (review finding, 第七条)
+    assert ("乙方四应当自退出生效之日起十五日内，将其已经投入但尚未使用的经费人民币捌拾万元整（¥800,000.00）"
+            "划付至牵头单位书面指定的银行账户") in settlement
+    assert "财政资助" not in settlement        # the leaver had no fiscal funding
     assert "已经投入并使用的自有经费不予返还" not in sample_text   # the old default is gone
 
 
@@ -185,9 +190,10 @@ def test_contribution_and_share_changes_are_stated(sample_text: str) -> None:
     assert "乙方二" not in changes      # unchanged shares are not listed
 
 
-def test_effect_on_approval_and_defects_fixed(sample_text: str) -> None:
+def test_effect_on_signature_and_defects_fixed(sample_text: str) -> None:
     effect = article(sample_text, "生效与文本")
-    assert "并经青岛市科学技术局批准之日起生效" in effect and "原协议各方" in effect
+    assert "合同专用章之日起生效" in effect and "原协议各方" in effect and "批准" not in effect
+    assert "青岛市科学技术局" not in sample_text     # one authority: the district bureau of the filing
     assert "原协议全体成员单位" not in sample_text
     assert "；- " not in sample_text and "《《" not in sample_text
     assert "为《青岛市海洋领域大模型创新联合体组建协议补充协议（第一号）》签署页" in sample_text
@@ -202,6 +208,24 @@ def test_effect_variants(old: docgen.Consortium, condition: dict[str, str], expe
     data = v2()
     data["amendment"]["effect"] = condition
     assert expected in article(supplement_text(old, data), "生效与文本")
+
+
+def test_approval_names_the_duties_effective_on_signature(old: docgen.Consortium) -> None:
+    data = v2()
+    data["amendment"]["effect"] = {"condition": "approval", "authority": "市北区科学技术局"}
+    effect = article(supplement_text(old, data), "生效与文本")
+    assert "经市北区科学技术局批准之日起生效" in effect
+    assert "本款的约定、第二条关于保密义务的约定、第五条关于工作移交的约定，自各方签署之日起生效" in effect
+
+
+def test_one_rule_for_income_from_pre_exit_results(sample_text: str) -> None:
+    results = article(sample_text, "退出前成果的权益")
+    assert ("由退出前已经形成的项目成果所产生的收益，依照第八条调整后载于修改后的原协议第三十八条的比例分配；"
+            "甲方依照前款受让的收益分配份额，即通过该比例调整实现，不再另行按照乙方四原约定的比例计算") in results
+    assert "新加入的成员单位对该等收益不享有分配的权利" in results
+    shares = article(sample_text, "投入和收益分配比例的调整")
+    assert "由退出前项目成果所产生的收益，依照第六条的约定分配" in shares
+    assert "不再参与变更后的分配" not in shares
 
 
 def test_refund_keeps_and_access_variants(old: docgen.Consortium) -> None:

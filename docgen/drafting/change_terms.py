@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from docgen.constants import FUNDING_COLUMNS
 from docgen.input.model import (
     Accession,
     Amendment,
@@ -58,7 +59,7 @@ class SettlementTerms:
     payer: PartyName | None
     payee: PartyName | None
     due_date: dt.date | None
-
+    fiscal: Decimal = Decimal("0")  # fiscal funding the leaver had in the original funding plan
 
 @dataclass(frozen=True)
 class LeaverTerms:
@@ -208,7 +209,9 @@ def _leaver(cs: ChangeSet, unit: Unit, d: Departure, party: Callable[[str], Part
         s = d.settlement
         settlement = SettlementTerms(
             s.method, s.committed, s.delivered, s.used, s.delivered - s.used, s.committed - s.delivered, s.amount,
-            party(s.payer) if s.payer else None, party(s.payee) if s.payee else None, s.due_date)
+            party(s.payer) if s.payer else None, party(s.payee) if s.payee else None, s.due_date,
+            sum((f.amount for f in cs.old.funding
+                 if f.unit == unit.credit_code and FUNDING_COLUMNS[f.source] == "fiscal"), Decimal("0")))
     return LeaverTerms(
         party=party(unit.credit_code), kind=d.kind, reason=d.reason.rstrip("。"), effective_date=d.effective_date,
         handover_date=d.handover_date, handover=handover, participations=participations, settlement=settlement,
