@@ -54,7 +54,7 @@ def mechanism(path: Path, label: str) -> str:
 # --- the agreed rule appears in the mechanism and in the governing article -----------------------
 
 @pytest.mark.parametrize(("path", "label", "governing", "rule"), [
-    (HUMANOID, "知识产权管理机制", "技术秘密", "全体成员单位"),
+    (HUMANOID, "知识产权管理机制", "技术秘密", "各方书面同意"),
     (HUMANOID, "知识产权管理机制", "专利申请权", "为联合体产品配套生产的需要，可以免费实施"),
     (HUMANOID, "收益分配机制", "科技人员奖励", "转化净收入"),
     (DEEP_SEA, "资金投入机制", "各方投入义务", "按季度拨付至任务承担单位"),
