@@ -145,12 +145,12 @@ def commitment_documents(consortium: Consortium, *, draft: bool = False) -> list
 
 
 def _commitments(consortium: Consortium, draft: bool, base: BaseContext | None = None,
-                 change: str = "") -> list[Document]:
+                 change: str = "", joined: tuple[str, ...] = ()) -> list[Document]:
     texts = load_library().documents.get(DocumentKind.COMMITMENT)
     if texts is None:
         raise TemplateError("条款库缺少 commitment.yaml（诚信承诺书文字）")
     documents = []
-    letters = assemble_commitments(consortium, texts, draft=draft, base=base, change=change)
+    letters = assemble_commitments(consortium, texts, draft=draft, base=base, change=change, joined=joined)
     for index, letter in enumerate(letters, start=1):
         data = render_docx(
             templates_dir() / COMMITMENT_TEMPLATE,
@@ -426,7 +426,8 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, pr
                  safe_filename(amended.filename.removesuffix(".docx") + f"（{name}补充协议修订痕迹）") + ".docx",
                  marked, amended.template, amended.clauses),
         _plan(new, draft, change.new.base),
-        *_commitments(new, draft, change.new.base, change=name),
+        *_commitments(new, draft, change.new.base, change=name,
+                      joined=tuple(u.credit_code for u in change.changeset.joined)),
     ]
 
 

@@ -311,8 +311,14 @@ def test_commitments_of_a_change_speak_of_the_filing_update(old: docgen.Consorti
     letters = [d for d in change_documents(old, new) if d.kind == "commitment"]
     joiner = next(d for d in letters if "青岛海洋遥感研究院" in d.filename)
     text = "\n".join(paragraphs(joiner.data))
-    assert "依第一号补充协议办理的备案变更" in text and "备案申请" not in text
-    assert "为联合体备案变更提交的全部材料，包括组建协议、第一号补充协议、建设方案" in text
+    # the joiner certifies the supplement and the filing change, not the formation it took no part in
+    assert "作为新加入的成员单位，依第一号补充协议加入" in text and "备案申请" not in text and "参与组建" not in text
+    assert "包括第一号补充协议、变更后的成员单位名单、依第一号补充协议修订的建设方案" in text
+    assert "包括组建协议" not in text and "本单位在第一号补充协议中承诺投入的自筹资金人民币捌拾万元整" in text
+    assert "青岛市科学技术局、市北区科学技术局：" in text       # the filing authority the supplement names
+    lead = "\n".join(paragraphs(next(d for d in letters if "海图智算" in d.filename).data))
+    assert "依第一号补充协议办理的备案变更" in lead
+    assert "为联合体备案变更提交的全部材料，包括组建协议、第一号补充协议、建设方案" in lead
     assert "备案申请" in "\n".join(paragraphs(docgen.render_commitments(new)[JOINER]))
 
 

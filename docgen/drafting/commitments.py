@@ -31,16 +31,19 @@ class Commitment:
 
 
 def assemble_commitments(c: Consortium, texts: DocumentTexts, *, draft: bool = False,
-                         base: BaseContext | None = None, change: str = "") -> list[Commitment]:
+                         base: BaseContext | None = None, change: str = "",
+                         joined: tuple[str, ...] = ()) -> list[Commitment]:
     """Return one commitment per unit, the lead unit first (base: its base_context, if computed).
 
     change names the supplement (第一号) when the commitments accompany a member change: the filing is
-    then a 备案变更, not a 备案申请.
+    then a 备案变更, not a 备案申请; joined lists the credit codes of the units the change adds, whose
+    letters certify the supplement rather than the formation.
     """
     names = (base if base is not None else base_context(c)).names()
     letters = []
     for party in parties(c):
-        context = {**names, "unit": party.unit, "role": party.role, "change": change}
+        context = {**names, "unit": party.unit, "role": party.role, "change": change,
+                   "joined": party.unit.credit_code in joined}
 
         def render(field: str, context: dict[str, Any] = context) -> tuple[str, ...]:
             text = render_text(getattr(texts, field), f"commitment.{field}.txt", context)
