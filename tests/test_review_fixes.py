@@ -132,7 +132,8 @@ def test_compliance_table_is_the_leads_own_and_has_no_empty_cells() -> None:
     assert "docgen" not in text
     assert "由牵头单位根据备案材料编制" in text
     assert "参考提纲" not in text
-    assert "建设方案按指引五（五）所列建设意义及基础优势、组织架构及运行机制、目标任务及进度安排、经费投入及保障措施四部分内容编制" in text
+    assert ("建设方案按指引五（五）所列建设意义及基础优势、组织架构及运行机制、目标任务及进度安排、"
+            "经费投入及保障措施四部分内容编制") in text
     (table,) = docx.Document(io.BytesIO(data)).tables
     for row in table.rows[1:]:
         assert all(cell.text.strip() for cell in row.cells), [cell.text for cell in row.cells]
