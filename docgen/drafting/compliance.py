@@ -162,7 +162,7 @@ def _strings(value: object) -> list[str]:
 def _unlisted_resources(c: Consortium, agreement: Agreement) -> list[str]:
     """Return “unit：item” for each committed in-kind item, instrument or site the annexes do not print."""
     annexes = "\n".join(_strings(agreement.annexes))
-    missing = []
+    missing: list[str] = []
     for unit in c.units:
         items = [k.description for k in unit.resources.in_kind] + unit.resources.equipment + unit.resources.sites
         missing.extend(phrase("compliance.unlisted", unit=unit.name, item=item) for item in items
