@@ -30,7 +30,7 @@ from docgen.errors import (
     RuleError,
     exit_code,
 )
-from docgen.rules.guideline import Finding, has_errors
+from docgen.rules.guideline import Finding, for_document, has_errors
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -103,7 +103,9 @@ def main() -> None:
 @main.command("check")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-def check_command(file: Path, as_json: bool) -> None:
+@click.option("--for", "scope", type=click.Choice(["all", "agreement", "plan"]), default="all", show_default=True,
+              help="Only the rules the given documents need (the plan prose is needed by the plan only).")
+def check_command(file: Path, as_json: bool, scope: str) -> None:
     """Check FILE against the guideline. Exit 0: no errors; 1: rule errors; 2: invalid input."""
     try:
         consortium = docgen.load(file)
@@ -111,10 +113,11 @@ def check_command(file: Path, as_json: bool) -> None:
         if as_json:
             problems = [{"path": p.path, "label": p.label, "message": p.message, "line": p.line}
                         for p in exc.problems]
-            click.echo(json.dumps({"input_errors": problems}, ensure_ascii=False, indent=2))
+            found = [f.as_dict() for f in for_document(exc.findings, scope)]
+            click.echo(json.dumps({"input_errors": problems, "findings": found}, ensure_ascii=False, indent=2))
             sys.exit(EXIT_INPUT)
         _fail(exc)
-    findings = docgen.check(consortium)
+    findings = for_document(docgen.check(consortium), scope)
     if as_json:
         click.echo(json.dumps({"findings": [f.as_dict() for f in findings]}, ensure_ascii=False, indent=2))
     else:
@@ -237,8 +240,10 @@ def _inputs(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("--pdf", is_flag=True, help="Also write PDFs (LibreOffice) and the merged filing package.")
 @click.option("--review", is_flag=True,
               help="Also write the reviewer's edition (审阅本): a Word comment on every article, not for signing.")
+@click.option("--for", "scope", type=click.Choice(["all", "agreement", "plan"]), default="all", show_default=True,
+              help="agreement: the agreement, commitments and compliance table, without the plan; plan: the plan.")
 def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: bool, pdf: bool,
-                   review: bool) -> None:
+                   review: bool, scope: str) -> None:
     """Render the documents of each input file (or every .yaml/.json in a folder)."""
     files = _inputs(inputs)
     if not files:
@@ -252,9 +257,9 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
         except InputError as exc:
             _fail(exc)
         findings = docgen.check(consortium)
-        if has_errors(findings) and not draft:
+        if has_errors(for_document(findings, scope)) and not draft:
             _out.print(f"{file}：")
-            _fail(RuleError(findings))
+            _fail(RuleError(for_document(findings, scope)))
         target = out_dir if len(files) == 1 else out_dir / file.stem
         clash = next((other for other, _c, _f, folder, _d in jobs if folder.name.casefold() == target.name.casefold()
                       and len(files) > 1), None)
@@ -266,7 +271,7 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
         if len(jobs) == 1:
             _file, consortium, findings, target, digest = jobs[0]
             manifest = docgen.render_to(consortium, target, draft=draft, overwrite=force, input_sha256=digest,
-                                        pdf=pdf, review=review, findings=findings)
+                                        pdf=pdf, review=review, findings=findings, scope=scope)
             _out.print(f"已生成 {manifest.parent}（清单 {manifest.name}）")
             return
         # Several inputs: render everything in memory and look for existing files in every target
@@ -282,14 +287,14 @@ def render_command(inputs: tuple[Path, ...], out_dir: Path, draft: bool, force: 
             task = progress.add_task("生成文件", total=len(jobs))
             for _file, consortium, findings, target, digest in jobs:
                 rendered.append((target, run_documents(consortium, draft=draft, pdf=pdf, review=review,
-                                                       findings=findings), digest))
+                                                       findings=findings, scope=scope), digest))
                 progress.advance(task)
         with locked_root(out_dir) as root:
             if not force:
                 for target, documents, _ in rendered:
                     refuse_existing(target, documents)
             for target, documents, digest in rendered:
-                extra = render_record(consortium_of[target], draft=draft, pdf=pdf, review=review)
+                extra = render_record(consortium_of[target], draft=draft, pdf=pdf, review=review, scope=scope)
                 commit(root, target.name, contents_of(documents, digest, extra), overwrite=force)
                 _out.print(f"已生成 {target}")
     except DocgenError as exc:

@@ -36,7 +36,7 @@ from docgen.render.docx import render_docx
 from docgen.render.redline import track_changes
 from docgen.resources import clauses_dir, templates_dir
 from docgen.rules.change import ChangeSet, review_change
-from docgen.rules.guideline import Finding, check, has_errors
+from docgen.rules.guideline import Finding, check, for_document, has_errors
 
 __all__ = [
     "agreement_document",
@@ -73,20 +73,23 @@ def _phrases_entry() -> dict[str, str]:
     return {"phrases": phrases_version()}
 
 
-def _require_clean(consortium: Consortium, draft: bool, findings: list[Finding] | None = None) -> list[Finding]:
-    """Return check's findings; raise RuleError with every finding if there are errors, unless draft.
+def _require_clean(consortium: Consortium, draft: bool, findings: list[Finding] | None = None,
+                   document: str = "all") -> list[Finding]:
+    """Return check's findings; raise RuleError with the findings that bear on document ("agreement",
+    "plan" or "all"; see ``for_document``) if any of them is an error, unless draft.
 
     findings, when given, are ``check``'s findings already computed for this consortium.
     """
     findings = check(consortium) if findings is None else findings
-    if has_errors(findings) and not draft:
-        raise RuleError(findings)
+    relevant = for_document(findings, document)
+    if has_errors(relevant) and not draft:
+        raise RuleError(relevant)
     return findings
 
 
 def agreement_document(consortium: Consortium, *, draft: bool = False) -> Document:
     """Return the formation agreement as a Document (bytes plus the clause versions used)."""
-    _require_clean(consortium, draft)
+    _require_clean(consortium, draft, document="agreement")
     return _agreement(consortium, agreement_version(consortium, load_library()).agreement(draft=draft))
 
 
@@ -113,7 +116,7 @@ def render_agreement(consortium: Consortium, *, draft: bool = False) -> bytes:
 
 def plan_document(consortium: Consortium, *, draft: bool = False) -> Document:
     """Return the construction plan (建设方案) as a Document; its sections follow plan_outline.yaml."""
-    _require_clean(consortium, draft)
+    _require_clean(consortium, draft, document="plan")
     return _plan(consortium, draft)
 
 
@@ -137,7 +140,7 @@ def render_plan(consortium: Consortium, *, draft: bool = False) -> bytes:
 
 def commitment_documents(consortium: Consortium, *, draft: bool = False) -> list[Document]:
     """Return one integrity commitment (诚信承诺书) per unit, the lead unit first."""
-    _require_clean(consortium, draft)
+    _require_clean(consortium, draft, document="agreement")
     return _commitments(consortium, draft)
 
 
@@ -169,16 +172,20 @@ def render_commitments(consortium: Consortium, *, draft: bool = False) -> dict[s
 
 
 def all_documents(consortium: Consortium, *, draft: bool = False, review: bool = False,
-                  findings: list[Finding] | None = None) -> list[Document]:
-    """Return every document a filing needs: agreement, plan, then each unit's commitment; with review,
-    the reviewer's edition of the agreement too (never part of the filing package).
+                  findings: list[Finding] | None = None, scope: str = "all") -> list[Document]:
+    """Return every document a filing needs: agreement, plan, then each unit's commitment, and the
+    compliance table; with review, the reviewer's edition of the agreement too (never filed).
 
-    findings, when given, are ``check``'s findings already computed for this consortium.
+    scope "agreement" leaves out the plan (and the rules only the plan needs, see ``for_document``);
+    scope "plan" gives the plan alone. findings, when given, are ``check``'s findings already computed.
     """
-    findings = _require_clean(consortium, draft, findings)
+    findings = _require_clean(consortium, draft, findings, scope)
     version = agreement_version(consortium, load_library())
+    if scope == "plan":
+        return [_plan(consortium, draft, version.base)]
     extra = [_review(consortium, draft, version)] if review else []
-    return [_agreement(consortium, version.agreement(draft=draft)), _plan(consortium, draft, version.base),
+    plan = [_plan(consortium, draft, version.base)] if scope == "all" else []
+    return [_agreement(consortium, version.agreement(draft=draft)), *plan,
             *_commitments(consortium, draft, version.base), _compliance(consortium, draft, findings, version),
             *extra]
 
@@ -216,7 +223,7 @@ def render_compliance(consortium: Consortium, *, draft: bool = False) -> bytes:
 
 def review_document(consortium: Consortium, *, draft: bool = False) -> Document:
     """Return the reviewer's edition of the agreement (审阅本, kind agreement_review) as a Document."""
-    _require_clean(consortium, draft)
+    _require_clean(consortium, draft, document="agreement")
     return _review(consortium, draft, agreement_version(consortium, load_library()))
 
 
@@ -323,32 +330,36 @@ def _json_document(pdf: Document, positions: dict[str, object]) -> Document:
 
 def render_to(consortium: Consortium, out_dir: Path | str, *, draft: bool = False,
               overwrite: bool = False, input_sha256: str | None = None, pdf: bool = False,
-              review: bool = False, findings: list[Finding] | None = None) -> Path:
+              review: bool = False, findings: list[Finding] | None = None, scope: str = "all") -> Path:
     """Render every document of the consortium into out_dir with a manifest; return the manifest path.
 
     input_sha256 is recorded in the manifest; it defaults to ``input_digest(consortium)``, the hash of
     the validated model's canonical JSON, which the CLI records too. With pdf, each document is also converted to PDF
     and merged into the filing package (kind package_pdf). Nothing is written when the check fails
     (RuleError), a conversion fails (ConversionError) or a target file exists (OutputExistsError).
-    findings, when given, are ``check``'s findings already computed for this consortium.
+    findings, when given, are ``check``'s findings already computed for this consortium. scope
+    ("all", "agreement" or "plan") chooses the documents, as in ``all_documents``.
     """
-    documents = run_documents(consortium, draft=draft, pdf=pdf, review=review, findings=findings)
+    documents = run_documents(consortium, draft=draft, pdf=pdf, review=review, findings=findings, scope=scope)
     digest = input_sha256 or input_digest(consortium)
     return write_documents(Path(out_dir), documents, digest, overwrite=overwrite,
-                           extra=render_record(consortium, draft=draft, pdf=pdf, review=review))
+                           extra=render_record(consortium, draft=draft, pdf=pdf, review=review, scope=scope))
 
 
-def render_record(consortium: Consortium, *, draft: bool, pdf: bool, review: bool) -> dict[str, object]:
+def render_record(consortium: Consortium, *, draft: bool, pdf: bool, review: bool,
+                  scope: str = "all") -> dict[str, object]:
     """Return what a render run's manifest records besides its documents: the command, its options and
     the validated input, so that ``docgen verify`` can draft the same run again."""
-    return {"command": "render", "options": {"draft": draft, "pdf": pdf, "review": review},
-            "input": consortium.model_dump(mode="json")}
+    options: dict[str, object] = {"draft": draft, "pdf": pdf, "review": review}
+    if scope != "all":
+        options["for"] = scope
+    return {"command": "render", "options": options, "input": consortium.model_dump(mode="json")}
 
 
 def run_documents(consortium: Consortium, *, draft: bool = False, pdf: bool = False,
-                  review: bool = False, findings: list[Finding] | None = None) -> list[Document]:
+                  review: bool = False, findings: list[Finding] | None = None, scope: str = "all") -> list[Document]:
     """Return the documents ``render_to`` writes: every .docx, and with pdf the PDFs and the package."""
-    documents = all_documents(consortium, draft=draft, review=review, findings=findings)
+    documents = all_documents(consortium, draft=draft, review=review, findings=findings, scope=scope)
     return with_pdfs(documents, consortium, draft=draft) if pdf else documents
 
 

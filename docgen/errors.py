@@ -18,7 +18,7 @@ Hierarchy::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,6 +46,7 @@ class InputProblem:
     label: str       # Chinese label path, e.g. "成员单位[3].统一社会信用代码"
     message: str     # Chinese message
     line: int | None = None  # 1-based line in the YAML/JSON file, where known
+    value: str | None = field(default=None, compare=False, repr=False)  # the text given, where it was text
 
     def __str__(self) -> str:
         where = f"第{self.line}行 " if self.line else ""
@@ -57,11 +58,22 @@ class InputError(DocgenError):
 
     code = "INPUT_ERROR"
 
-    def __init__(self, problems: list[InputProblem], source: str | None = None) -> None:
+    def __init__(self, problems: list[InputProblem], source: str | None = None,
+                 findings: list[Finding] | None = None) -> None:
         self.problems = problems
         self.source = source
+        # the guideline findings on the fields that did load (docgen.input.loading runs the rules anyway)
+        # None: the rules could not run on this input (a required field is wrong), see ``rules_checked``
+        self.findings = list(findings or [])
+        self.rules_checked = findings is not None
         head = f"输入文件 {source} 有{len(problems)}处问题" if source else f"输入有{len(problems)}处问题"
-        super().__init__(head + "：\n" + "\n".join(f"  - {p}" for p in problems))
+        text = head + "：\n" + "\n".join(f"  - {p}" for p in problems)
+        errors = [f for f in self.findings if f.severity == "error"]
+        if errors:
+            text += f"\n另有{len(errors)}项不符合组建要求：\n" + "\n".join(f"  - {f}" for f in errors)
+        elif not self.rules_checked and problems and problems[0].path:
+            text += "\n（上述问题更正后，才能检查其余组建要求。）"
+        super().__init__(text)
 
 
 class RuleError(DocgenError):

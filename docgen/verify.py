@@ -90,7 +90,8 @@ def _redraft(entry: dict[str, Any], manifest: dict[str, Any]) -> bytes:
                                                          previous=list(manifest.get("previous", [])),
                                                          draft=bool(options.get("draft")))
         else:
-            documents = run_documents(new, draft=bool(options.get("draft")), review=bool(options.get("review")))
+            documents = run_documents(new, draft=bool(options.get("draft")), review=bool(options.get("review")),
+                                      scope=str(options.get("for", "all")))
     except (KeyError, InputError) as exc:
         raise OutputError(Path(entry["path"]), f"清单记录的输入无法重新生成该文件：{exc}") from exc
     except DocgenError:

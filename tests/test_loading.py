@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import BASE_SAMPLE, VALID_SAMPLES
+from conftest import BASE_SAMPLE, ROOT, VALID_SAMPLES
 
 import docgen
 from docgen.errors import InputError
@@ -96,7 +96,7 @@ def test_invalid_date_is_reported_against_its_field(base_data: dict) -> None:
 
 
 def test_dispute_union_error_has_the_input_path(base_data: dict) -> None:
-    data = dict(base_data, dispute={"method": "arbitration"})
+    data = dict(base_data, dispute={"method": "arbitration", "commission": ["青岛仲裁委员会", "上海仲裁委员会"]})
     with pytest.raises(InputError) as caught:
         docgen.parse(data)
     (problem,) = caught.value.problems
@@ -125,3 +125,43 @@ def test_phone_numbers_written_as_numbers_are_text(base_data: dict) -> None:
     data = copy.deepcopy(base_data)
     data["lead"]["contact"]["phone"] = 13800000000
     assert docgen.parse(data).lead.contact.phone == "13800000000"
+
+
+def test_a_brief_with_eight_defects_reports_all_eight() -> None:
+    """One wrong check character no longer hides the guideline rules: both are reported, with lines."""
+    with pytest.raises(InputError) as caught:
+        docgen.load(ROOT / "samples" / "invalid" / "eight-defects.yaml")
+    error = caught.value
+    assert [p.path for p in error.problems] == ["members[1].credit_code"]  # references not repeated
+    assert "校验位错误" in error.problems[0].message
+    found = {f.code for f in error.findings if f.severity == "error"}
+    assert found == {"LEAD_NOT_IN_QINGDAO", "TOO_FEW_ENTERPRISES", "TOO_FEW_ACADEMIC", "SHARES_NOT_100",
+                     "TERM_TOO_LONG", "ARBITRATION_COMMISSION_MISSING", "TASK_OWNER_NOT_MEMBER"}
+    assert all(f.line for f in error.findings)
+    text = str(error)
+    assert "另有7项不符合组建要求" in text and "《仲裁法》第十六条" in text and "青岛仲裁委员会" in text
+
+
+def test_findings_on_a_field_set_aside_are_not_reported(base_data: dict) -> None:
+    import copy
+
+    data = copy.deepcopy(base_data)
+    data["head"]["phone"] = ["0532"]          # optional field, wrong type: set aside, rules still run
+    data["members"][0]["contact"]["email"] = "not-an-email"   # required text: a stand-in
+    data["lead"]["district"] = "济南市历下区"
+    with pytest.raises(InputError) as caught:
+        docgen.parse(data)
+    assert {p.path for p in caught.value.problems} == {"head.phone", "members[0].contact.email"}
+    assert [f.code for f in caught.value.findings if f.severity == "error"] == ["LEAD_NOT_IN_QINGDAO"]
+
+
+def test_messages_say_what_the_field_is_for(base_data: dict) -> None:
+    import copy
+
+    data = copy.deepcopy(base_data)
+    data["lead"] = None
+    with pytest.raises(InputError) as caught:
+        docgen.parse(data)
+    (problem,) = caught.value.problems
+    assert "未填写" in problem.message and "甲方" in problem.message and "应为键值结构" not in problem.message
+    assert not caught.value.rules_checked and "更正后" in str(caught.value)

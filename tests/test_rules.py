@@ -90,6 +90,25 @@ BREAKS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "KPI_MISSING": (lambda d: d.update(kpis=[]), "kpis"),
     "EXCEPTION_NOT_WAIVABLE": (lambda d: d.update(exceptions=[{"code": "HEAD_MISSING", "reason": "暂缺"}]),
                                "exceptions[0].code"),
+    "ARBITRATION_COMMISSION_MISSING": (lambda d: d.update(dispute={"method": "arbitration"}), "dispute.commission"),
+    "SHARES_NOT_APPLICABLE": (lambda d: d["benefit"].update(
+        method="contribution", shares=[{"unit": d["lead"]["credit_code"], "percent": "100"}]), "benefit.shares"),
+    "SHARES_RATIO_MISMATCH": (lambda d: d["benefit"].update(
+        method="investment_ratio", shares=[{"unit": d["lead"]["credit_code"], "percent": "40"}]),
+        "benefit.shares[0].percent"),
+    "BENEFIT_FIELD_NOT_APPLICABLE": (lambda d: d["benefit"].update(assessor="理事会"), "benefit.assessor"),
+    "BUDGET_UNIT_UNKNOWN": (lambda d: d["tasks"][0]["budget"][0].update(unit="91370200163562681G"),
+                            "tasks[0].budget[0].unit"),
+    "BUDGET_UNIT_MISMATCH": (lambda d: d["tasks"][0]["budget"][0].update(unit=d["lead"]["credit_code"]),
+                             "lead.credit_code"),
+    "IN_KIND_TASK_UNKNOWN": (lambda d: d["lead"]["resources"]["in_kind"][0].update(task="T99"),
+                             "lead.resources.in_kind[0].task"),
+    "IN_KIND_OUTSIDE_TERM": (lambda d: d["lead"]["resources"]["in_kind"][0].update(year=2030),
+                             "lead.resources.in_kind[0].year"),
+    "IN_KIND_BUDGET_MISMATCH": (lambda d: d["tasks"][0]["budget"].append({"source": "实物投入", "amount": "1000"}),
+                                "tasks"),
+    "STATED_TOTAL_MISMATCH": (lambda d: d.update(totals={"total": "1"}), "totals.total"),
+    "BREACH_FLOOR_ABOVE_CAP": (lambda d: d["breach"].update(floor="3000000", cap="2000000"), "breach.floor"),
     "IMPLAUSIBLE_DATE": (lambda d: d.update(signing_date="1999-12-31"), "signing_date"),
     "IMPLAUSIBLE_COUNT": (lambda d: d["members"][0]["resources"].update(people=200_000),
                           "members[0].resources.people"),
@@ -177,14 +196,15 @@ def test_every_rule_is_exercised() -> None:
     covered = set(BREAKS) | {"TOO_FEW_ENTERPRISES", "TOO_FEW_ACADEMIC", "DUPLICATE_CREDIT_CODE",
                              "MEMBER_WITHOUT_TASK", "HEAD_NOT_FROM_LEAD"} | set(WAIVABLE)
     untested = emitted - covered - {"CHIEF_EXPERT_EXTERNAL", "SHARE_UNIT_UNKNOWN", "SHARE_UNIT_DUPLICATE",
-                                    "SHARES_IGNORED"}
+                                    "BREACH_BASE_ZERO", "IN_KIND_VALUATION_UNCONFIRMED"}
     assert untested == set()
 
 
 @pytest.mark.parametrize("change,code,severity", [
     (lambda d: d["chief_expert"].update(unit="91370200163562681G"), "CHIEF_EXPERT_EXTERNAL", "warning"),
-    (lambda d: d["benefit"].update(shares=[{"unit": d["lead"]["credit_code"], "percent": "100"}]),
-     "SHARES_IGNORED", "warning"),
+    (lambda d: d["breach"].update(base="own_cash", floor=None), "BREACH_BASE_ZERO", "warning"),
+    (lambda d: d["lead"]["resources"]["in_kind"][0].update(valuation="评估作价"),
+     "IN_KIND_VALUATION_UNCONFIRMED", "warning"),
     (lambda d: d["benefit"].update(method="fixed_shares", shares=[
         {"unit": "91370200163562681G", "percent": "50"}, {"unit": d["lead"]["credit_code"], "percent": "50"}]),
      "SHARE_UNIT_UNKNOWN", "error"),

@@ -86,7 +86,8 @@ def test_every_import_problem_names_sheet_row_and_column_all_at_once() -> None:
     book["经费投入"]["D2"] = "abc"
     problems = _problems(_bytes(book), consortium.model_dump(mode="json"))
     assert problems == [
-        "工作表“成员单位”第3行D列（统一社会信用代码）|members[0].credit_code|统一社会信用代码格式不正确，含有不允许的字符",
+        "工作表“成员单位”第3行D列（统一社会信用代码）|members[0].credit_code|统一社会信用代码格式不正确，含有不允许的字符"
+        "；任务、经费、分配比例等处引用该单位的代码请一并更正",
         "工作表“成员单位”第4行K列（联系电话）|members[1].contact.phone|格式不符合要求：固定电话或手机号码",
         "工作表“攻关任务”第2行F列（开始日期）|tasks[0].start|日期无效，应如 2025-03-06",
         "工作表“任务经费”第3行C列（金额（元））|tasks[0].budget[1].amount|应为数字金额（单位为元，不带单位），当前为“十万元”",

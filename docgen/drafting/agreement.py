@@ -34,6 +34,7 @@ from docgen.constants import ACADEMIC_KINDS, ENTERPRISE, FUNDING_COLUMNS, FUNDIN
 from docgen.errors import TemplateError
 from docgen.formatting import amount, cn_date
 from docgen.input.model import Consortium, Mechanisms, PromotionMechanism, StandardMechanism, Task, Unit
+from docgen.input.totals import Totals, damages, damages_base, investment_ratios, totals
 from docgen.render.docx import render_text
 
 __all__ = [
@@ -224,6 +225,11 @@ class BaseContext:
     copies_total: int
     unit_name: Callable[[str], str]
     mechanisms: Mechanisms       # c.mechanisms with a missing one at its defaults (agreed_mechanisms)
+    totals: Totals                          # every money total (docgen/input/totals.py)
+    in_kind_total: Decimal
+    ratios: list[dict[str, Any]]            # designation, name, base, percent (investment ratio)
+    unit_contributions: list[dict[str, Any]]  # per unit: own_cash, grants, third_party, cash, in_kind, … items
+    damages: list[dict[str, Any]]           # per unit: designation, name, base, amount (违约金)
 
     def names(self) -> dict[str, Any]:
         """Return the names a text may use, in field order."""
@@ -252,6 +258,8 @@ def base_context(c: Consortium) -> BaseContext:
         for t in c.tasks
     ]
     days = (c.term_end - c.term_start).days + 1
+    sums = totals(c)
+    designations = {p.unit.credit_code: p.designation for p in parties(c)}
     return BaseContext(
         c=c,
         lead=c.lead,
@@ -266,6 +274,18 @@ def base_context(c: Consortium) -> BaseContext:
         copies_total=len(c.units) * c.copies_per_party + c.copies_for_filing,
         unit_name=unit_name,
         mechanisms=agreed_mechanisms(c),
+        totals=sums,
+        in_kind_total=sums.in_kind,
+        ratios=[{"designation": designations[r.unit.credit_code], "name": r.unit.name, "base": r.base,
+                 "percent": r.percent} for r in investment_ratios(c, sums)],
+        unit_contributions=[
+            {"designation": designations[u.code], "name": u.unit.name, "unit": u.unit, "own_cash": u.own_cash,
+             "grants": u.grants, "third_party": u.third_party, "cash": u.cash, "in_kind": u.in_kind,
+             "committed": u.committed, "total": u.total, "in_kind_items": u.in_kind_items}
+            for u in sums.units
+        ],
+        damages=[{"designation": designations[u.code], "name": u.unit.name, "base": damages_base(c, u),
+                  "amount": damages(c, u)} for u in sums.units],
     )
 
 

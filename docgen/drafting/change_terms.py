@@ -89,7 +89,7 @@ class JoinerTerms:
     cash: Decimal
     funding: Decimal            # its lines in the funding plan
     in_kind: tuple[InKind, ...]
-    people: int
+    people: int | None
     equipment: tuple[str, ...]
     sites: tuple[str, ...]
     background_ip: tuple[BackgroundIP, ...]
@@ -108,8 +108,8 @@ class ContributionTerms:
     cash_after: Decimal
     in_kind_before: tuple[InKind, ...]
     in_kind_after: tuple[InKind, ...]
-    people_before: int
-    people_after: int
+    people_before: int | None
+    people_after: int | None
     funding_before: Decimal
     funding_after: Decimal
 

@@ -195,7 +195,8 @@ def _members_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
         u = party.unit
         rows.append((Cell(str(i), align="center"), Cell(u.name), Cell(u.kind, align="center"),
                      Cell(u.chain_position, align="center"), Cell(party.role, align="center"), Cell(u.role),
-                     _num(u.resources.cash), Cell(str(u.resources.people), align="right")))
+                     _num(u.resources.cash),
+                     Cell(str(u.resources.people) if u.resources.people else "—", align="right")))
     caption, note, header = _words("plan.tables.members")
     return caption, note, Table(_widths(0.5, 2.4, 0.8, 0.9, 0.8, 2.8, 1.9, 0.8), _head(*header), tuple(rows))
 
@@ -391,7 +392,10 @@ def assemble_plan(c: Consortium, outline: PlanOutline, *, draft: bool = False,
                 if block.narrative is not None:
                     text = getattr(c.narrative, block.narrative)
                     paragraphs = number_items(text, "plan")
-                    if not paragraphs:
+                    if not paragraphs and draft:  # a draft marks the gap where the text belongs
+                        label = type(c.narrative).model_fields[block.narrative].title
+                        paragraphs = [phrase("plan.missing_narrative", label=label)]
+                    elif not paragraphs:
                         raise TemplateError(f"建设方案“{section.title}”需要 narrative.{block.narrative}，输入中为空")
                     blocks.extend(Block("paragraph", p) for p in paragraphs)
                 elif block.text is not None:

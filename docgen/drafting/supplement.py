@@ -279,7 +279,7 @@ class JoiningUnit:
     role: str
     tasks: list[str]
     cash: Decimal
-    people: int
+    people: int | None
     in_kind: list[str]
     background_ip: list[str]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import typing
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +120,8 @@ def load(path: str | Path, *, max_bytes: int | None = None) -> Consortium:
     try:
         consortium = parse(data, source=source, lines=lines)
     except InputError as exc:
-        raise InputError(problems + exc.problems, source) from None
+        raise InputError(problems + exc.problems, source,
+                         findings=exc.findings if exc.rules_checked else None) from None
     if problems:  # duplicate keys alone are still an error: the file does not say one thing
         raise InputError(problems, source)
     return consortium
@@ -140,12 +142,15 @@ def parse(data: Any, *, source: str | None = None, lines: dict[Loc, int] | None 
     try:
         consortium = Consortium.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(err, lines or {}) for err in exc.errors(include_url=False)]
+        problems = _collapse_references([_problem(err, lines or {}) for err in exc.errors(include_url=False)])
         flagged = {p.path for p in policy}
-        raise InputError(policy + [p for p in problems if p.path not in flagged], source) from None
+        raise InputError(policy + [p for p in problems if p.path not in flagged], source,
+                         findings=rules_despite(data, lines or {})) from None
     policy += [_policy_problem(loc, message, lines or {}) for loc, message in text.date_problems(consortium)]
     if policy:
-        raise InputError(policy, source)
+        from docgen.rules.guideline import check
+
+        raise InputError(policy, source, findings=locate(check(consortium), lines or {}))
     return consortium
 
 
@@ -153,6 +158,130 @@ def _policy_problem(loc: Loc, message: str, lines: dict[Loc, int]) -> InputProbl
     """Return the InputProblem for a value the text policy refuses (docgen.input.text)."""
     line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
     return InputProblem(_english_path(loc), _label_path(loc), message, line)
+
+
+_UNIT_CODE = re.compile(r"^(lead|members\[\d+\])\.credit_code$")
+
+
+def _collapse_references(problems: list[InputProblem]) -> list[InputProblem]:
+    """Return problems with a wrong credit code reported once, where the unit declares it.
+
+    Tasks, funding lines and shares refer to a unit by its code; when the unit's own code is wrong, every
+    reference repeats it, and correcting the unit's code (everywhere) is one fix, not many.
+    """
+    declared = {p.value for p in problems if _UNIT_CODE.match(p.path) and p.value is not None}
+    return [p for p in problems
+            if _UNIT_CODE.match(p.path) or p.value is None or p.value not in declared]
+
+
+
+_MAX_REPAIRS = 8
+
+
+def rules_despite(data: dict[str, Any], lines: dict[Loc, int]) -> list[Any] | None:
+    """Return the guideline findings of an input that failed validation, on every field that loaded.
+
+    The input is validated again leniently (a credit code with a wrong check character is kept as
+    written), and each field that still fails is left out where the model allows it (an optional field
+    or an unknown key); the rules then run on what remains. Findings on a left-out field are dropped, so
+    every finding is about data the user wrote. None when the input cannot be repaired this way (a
+    required field other than text is wrong): the rules then run once the field problems are fixed.
+    """
+    import copy
+
+    from docgen.rules.guideline import check
+
+    repaired = copy.deepcopy(data)
+    removed: list[Loc] = []
+    for _ in range(_MAX_REPAIRS):
+        try:
+            consortium = Consortium.model_validate(repaired, context={"lenient": True})
+        except ValidationError as exc:
+            if not all(_leave_out(repaired, tuple(err["loc"]), err["type"], removed)
+                       for err in exc.errors(include_url=False)):
+                return None
+            continue
+        prefixes = [_english_path(loc) for loc in removed]
+        return [replace(f, line=_line_of(f.path, lines)) for f in check(consortium)
+                if not any(_under(f.path, prefix) for prefix in prefixes)]
+    return None
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith((prefix + ".", prefix + "["))
+
+
+# Stand-ins for a required text field that failed, so the rules can still run on the rest; findings on
+# the field itself are dropped (see rules_despite).
+_STAND_INS: dict[str, str] = {"phone": "0532-00000000", "email": "placeholder@example.com"}
+_TEXT_ERRORS = ("missing", "string_type", "string_too_short", "string_pattern_mismatch")
+
+
+def _leave_out(data: Any, loc: Loc, kind: str, removed: list[Loc]) -> bool:
+    """Set aside the failing field at loc: delete it (or its nearest optional ancestor), or give a
+    required text field a stand-in; return False if neither is possible."""
+    loc = _strip_union_tags(loc)
+    if loc and isinstance(loc[-1], str) and kind in _TEXT_ERRORS:
+        container = _at(data, loc[:-1])
+        annotation = _walk(loc)[-1][0]
+        if isinstance(container, dict) and _unwrap(annotation) is str and _is_required(loc):
+            stand_in = _STAND_INS.get(loc[-1], "【未填写】")
+            if kind != "string_pattern_mismatch" or loc[-1] in _STAND_INS:
+                container[loc[-1]] = stand_in
+                removed.append(loc)
+                return True
+    for end in range(len(loc), 0, -1):
+        key, parent_loc = loc[end - 1], loc[: end - 1]
+        if isinstance(key, int):
+            continue
+        if (kind == "extra_forbidden" and end == len(loc)) or not _is_required(loc[:end]):
+            container = _at(data, parent_loc)
+            if isinstance(container, dict) and key in container:
+                del container[key]
+                removed.append(loc[:end])
+                return True
+    return False
+
+
+def _is_required(loc: Loc) -> bool:
+    """Return True unless the field at loc (a key) has a default in every model that has it."""
+    key = loc[-1]
+    parent = _walk(loc[:-1])[-1][0] if loc[:-1] else Consortium
+    model = _model_of(parent)
+    members = [model] if model is not None else _union_members(parent)
+    infos = [m.model_fields[str(key)] for m in members if str(key) in m.model_fields]
+    return not infos or any(i.is_required() for i in infos)
+
+
+def _at(data: Any, loc: Loc) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _loc_of(path: str) -> Loc:
+    """Return ("members", 2, "kind") for "members[2].kind"."""
+    out: list[str | int] = []
+    for part in path.replace("[", ".[").split("."):
+        if part.startswith("[") and part.endswith("]") and part[1:-1].isdigit():
+            out.append(int(part[1:-1]))
+        elif part:
+            out.append(part)
+    return tuple(out)
+
+
+def _line_of(path: str, lines: dict[Loc, int]) -> int | None:
+    """Return the line of the field at path, or of its nearest ancestor the file shows."""
+    loc = _loc_of(path)
+    return next((lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in lines), None)
+
+
+def locate(findings: list[Any], lines: dict[Loc, int]) -> list[Any]:
+    """Return findings with the line of each one's field in the input file."""
+    return [replace(f, line=_line_of(f.path, lines)) for f in findings]
 
 
 def _parse_text(text: str, *, is_json: bool, bound: Limits) -> tuple[Any, dict[Loc, int], list[InputProblem]]:
@@ -227,8 +356,51 @@ def _problem(err: Any, lines: dict[Loc, int]) -> InputProblem:
     if err["type"] == "string_pattern_mismatch":
         hint = _field_description(loc)
         message = f"{message}：{hint}" if hint else message
+    elif err["type"] in _TYPE_ERRORS or err["type"] == "missing":
+        # say what the field is for and what to write, not only which type was expected
+        if err["type"] != "missing" and err.get("input") is None:
+            message = "未填写（为空值）"
+        elif err["type"] in ("model_type", "model_attributes_type", "dict_type") and isinstance(err.get("input"), str):
+            message = "应逐项填写（键值结构），不能只写一段文字"
+        hint = _legal_hint(loc) or _field_description(loc)
+        message = f"{message}。{hint}" if hint else message
     line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
-    return InputProblem(_english_path(loc), _label_path(loc), message, line)
+    value = err.get("input")
+    if _UNIT_CODE.match(_english_path(loc)) and err["type"] == "value_error":
+        message += "；任务、经费、分配比例等处引用该单位的代码请一并更正"
+    return InputProblem(_english_path(loc), _label_path(loc), message, line,
+                        value if isinstance(value, str) else None)
+
+
+_TYPE_ERRORS = ("string_type", "model_type", "model_attributes_type", "dict_type", "list_type", "int_type",
+                "int_parsing", "decimal_type", "decimal_parsing", "date_type", "bool_type")
+
+# Why a field matters in law, for the messages about the fields a brief most often gets wrong.
+_LEGAL_HINTS: dict[str, str] = {
+    "lead": "牵头单位是组建协议的甲方和备案申请人（指引 四（一）），应写明其名称、统一社会信用代码、住所、"
+            "注册所在区（市）、法定代表人、联系人和分工",
+    "members": "成员单位是组建协议的当事人，应逐家写明名称、统一社会信用代码、类型、住所、法定代表人等",
+    "dispute": "争议解决方式只能在仲裁（写明一个仲裁委员会，《仲裁法》第十六条）和诉讼（写明管辖连结点，"
+               "《民事诉讼法》第三十五条）中选择一种，如 {method: arbitration, commission: 青岛仲裁委员会}",
+    "commission": "仲裁协议应写明选定的仲裁委员会，否则无效（《仲裁法》第十六条、第十八条）；"
+                  "请填写仲裁委员会全称，如“青岛仲裁委员会”",
+    "credit_code": "统一社会信用代码确定协议当事人的身份，应为营业执照或法人证书上的18位代码",
+    "unit": "应填写联合体成员的18位统一社会信用代码",
+    "owner": "应填写承担该任务的成员单位的18位统一社会信用代码",
+    "term_start": "建设期起止日期决定各方义务的期限和备案有效期（指引 五（六）），格式如 2026-01-01",
+    "term_end": "建设期起止日期决定各方义务的期限和备案有效期（指引 五（六），不超过3年），格式如 2028-12-31",
+    "signing_date": "签订日期是协议成立之日，格式如 2025-12-08",
+    "amount": "金额是出资义务的依据，应为以元为单位的数字，最多两位小数，如 3500000 或 3500000.00",
+    "value": "折价金额是非货币投入的作价，应为以元为单位的数字，最多两位小数",
+    "cash": "承诺自筹资金是该单位的出资义务，应为以元为单位的数字，最多两位小数",
+    "funding": "经费投入计划是各方出资义务的依据（指引 三（六）），应逐项写明投入单位、资金来源、年度和金额",
+    "tasks": "攻关任务是各方分工的依据（指引 三（三）），应逐项写明编号、名称、内容、承担单位、起止日期和交付成果",
+}
+
+
+def _legal_hint(loc: Loc) -> str | None:
+    key = next((part for part in reversed(loc) if isinstance(part, str)), None)
+    return _LEGAL_HINTS.get(key) if key is not None and key == loc[-1] else None
 
 
 class _Default(dict):  # type: ignore[type-arg]

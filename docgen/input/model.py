@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
@@ -20,6 +20,7 @@ from docgen.constants import FUNDING_SOURCES, ChainPosition, FundingSource, KpiC
 
 __all__ = [
     "FUNDING_SOURCES",
+    "IN_KIND_SOURCE",
     "KPI",
     "MECHANISM_LABELS",
     "Accession",
@@ -64,6 +65,7 @@ __all__ = [
     "Settlement",
     "Share",
     "StandardMechanism",
+    "StatedTotals",
     "Task",
     "Unit",
     "YearTarget",
@@ -78,8 +80,14 @@ class _Model(BaseModel):
     )
 
 
-def _valid_credit_code(value: str) -> str:
-    """Return the code upper-cased if its format and check character are right."""
+def _valid_credit_code(value: str, info: ValidationInfo) -> str:
+    """Return the code upper-cased if its format and check character are right.
+
+    With the validation context {"lenient": True} (used only to run the rules on an input that has
+    already failed validation, see docgen.input.loading) a wrong code is kept as written.
+    """
+    if info.context and info.context.get("lenient"):
+        return value.upper()
     try:
         return uscc.validate(value)
     except InvalidLength:
@@ -103,6 +111,8 @@ Money = Annotated[
 Text = Annotated[str, Field(min_length=1)]
 Percent = Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)]
 
+IN_KIND_SOURCE = "实物投入"
+BudgetSource = FundingSource | Literal["实物投入"]
 
 
 class Contact(_Model):
@@ -113,9 +123,33 @@ class Contact(_Model):
                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+InKindKind = Literal["仪器设备", "场地", "技术", "数据", "平台", "服务", "其他"]
+Valuation = Literal["评估作价", "协商作价"]
+
+
 class InKind(_Model):
     description: Text = Field(title="实物投入内容", description="实物、技术或其他非货币投入的内容")
     value: Money = Field(title="折价金额（元）", description="各方认可的折价金额")
+    kind: InKindKind | None = Field(None, title="投入类别",
+                                    description="仪器设备、场地、技术、数据、平台、服务或其他")
+    task: str | None = Field(None, title="用于攻关任务",
+                             description="该项投入用于的攻关任务编号，如“T6”；用于联合体整体的不填")
+    quantity: str | None = Field(None, title="数量或期限",
+                                 description="数量、使用期限或机时，如“累计不少于60个船日”“2026年至2028年”")
+    year: int | None = Field(None, ge=2000, le=2100, title="投入年度",
+                             description="集中在某一年度投入的填写该年度；跨建设期各年度投入的不填")
+    valuation: Valuation = Field("协商作价", title="作价方式",
+                                 description="评估作价：经资产评估机构评估；协商作价：由各方协商确认")
+    confirmed_by: str | None = Field(None, title="作价确认",
+                                     description="作价由谁确认及其依据，如“理事会2025年11月20日会议确认”“××资产评估报告”")
+
+
+class StatedTotals(_Model):
+    """Totals as the brief states them; docgen computes every total and checks these to the fen."""
+
+    total: Money | None = Field(None, title="投入总额（元）", description="资金与实物投入的合计")
+    cash: Money | None = Field(None, title="资金投入合计（元）", description="各来源资金的合计")
+    in_kind: Money | None = Field(None, title="实物投入合计（元）", description="实物及技术投入折价金额的合计")
 
 
 class Resources(_Model):
@@ -123,11 +157,18 @@ class Resources(_Model):
                         description="本单位承诺投入的自筹资金，应与经费投入计划中本单位自筹资金合计一致")
     in_kind: list[InKind] = Field(default_factory=list, title="实物及技术投入",
                                   description="设备、技术、数据等非货币投入")
-    people: int = Field(0, ge=0, title="投入研发人员（人）", description="投入联合体工作的研发人员数")
+    people: int | None = Field(None, ge=1, title="投入研发人员（人）",
+                               description="投入联合体工作的研发人员数；不确定的不填（不会印为0人）")
+    key_staff: list[Text] = Field(default_factory=list, title="核心研发人员",
+                                  description="投入的核心研发人员，如“林海澄（教授，T1技术负责人）”")
     equipment: list[Text] = Field(default_factory=list, title="开放共享仪器设备",
                                   description="向联合体开放的主要仪器设备")
     sites: list[Text] = Field(default_factory=list, title="办公科研场地",
                               description="提供的办公、科研、中试场地")
+    data_platforms: list[Text] = Field(default_factory=list, title="数据及平台",
+                                       description="向联合体开放的数据资源和创新平台")
+    totals: StatedTotals | None = Field(None, title="本单位投入合计（核对用）",
+                                        description="本单位的投入合计（资金、实物、总额），docgen 将与计算结果逐分核对")
 
 
 BackgroundIPKind = Literal["发明专利", "实用新型专利", "外观设计专利", "计算机软件著作权",
@@ -191,8 +232,11 @@ class Goal(_Model):
 
 
 class BudgetLine(_Model):
-    source: FundingSource = Field(title="资金来源", description="自筹资金、财政资助、社会资本或其他资金")
+    source: BudgetSource = Field(title="资金来源",
+                                 description="自筹资金、财政资助、社会资本、其他资金，或实物投入（实物及技术投入的折价金额）")
     amount: Money = Field(title="金额（元）")
+    unit: CreditCode | None = Field(None, title="出资单位",
+                                    description="承担这笔经费的成员单位的统一社会信用代码；不填则为任务承担单位")
 
 
 class Task(_Model):
@@ -360,7 +404,19 @@ class BenefitPolicy(_Model):
         "investment_ratio", title="收益分配方式",
         description="investment_ratio：按投入比例；contribution：按贡献评定；fixed_shares：按约定比例")
     shares: list[Share] = Field(default_factory=list, title="约定分配比例",
-                                description="fixed_shares 时各单位的比例，合计应为100%")
+                                description="fixed_shares：各单位的比例，合计应为100%；investment_ratio："
+                                            "各方核对的投入比例，应与计算结果一致，将印入协议")
+    basis: Literal["cash_and_in_kind", "cash"] = Field(
+        "cash_and_in_kind", title="投入比例计算基础",
+        description="cash_and_in_kind：自有资金加实物投入的折价金额；cash：仅自有资金")
+    include_grants: bool = Field(False, title="财政资助计入投入",
+                                 description="是否把由该单位使用的财政资助资金计入其投入（默认不计入）")
+    include_third_party: bool = Field(False, title="社会资本及其他资金计入投入",
+                                      description="是否把社会资本和其他资金计入其投入（默认不计入）")
+    assessor: str | None = Field(None, title="贡献评定机构",
+                                 description="contribution 时评定各方贡献的机构，不填则为决策机构")
+    assessed_when: str | None = Field(None, title="贡献评定时间",
+                                      description="contribution 时评定的时间，如“每项成果首次取得转化收入后六十日内”")
     staff_reward_percent: Percent | None = Field(
         None, title="科技人员奖励比例（%）",
         description="转化净收入中用于奖励完成人员的比例；不填则依《促进科技成果转化法》第四十五条")
@@ -379,13 +435,19 @@ class Confidentiality(_Model):
 
 class BreachPolicy(_Model):
     percent: Percent = Field(Decimal("10"), title="违约金比例（%）",
-                             description="违约金按违约方承诺投入总额的比例计算")
+                             description="违约金按违约方计算基数的比例计算")
+    base: Literal["committed", "own_cash"] = Field(
+        "committed", title="违约金计算基数",
+        description="committed：违约方承诺投入的自有资金与实物投入折价金额之和；own_cash：仅自有资金。"
+                    "财政资助和社会资本不计入")
+    floor: Money | None = Field(None, title="违约金下限（元）",
+                                description="违约金的最低额，计算基数为零或较小时适用；不填则不设下限")
     cap: Money | None = Field(None, title="违约金上限（元）", description="违约金的最高额；不填则不设上限")
 
 
 class Arbitration(_Model):
     method: Literal["arbitration"] = Field(title="争议解决方式")
-    commission: Text = Field(title="仲裁委员会", description="唯一一个仲裁委员会的全称，如“青岛仲裁委员会”")
+    commission: str | None = Field(None, title="仲裁委员会", description="唯一一个仲裁委员会的全称，如“青岛仲裁委员会”")
 
 
 LitigationVenue = Literal["牵头单位住所地", "合同签订地", "原告住所地", "被告住所地"]
@@ -405,6 +467,8 @@ class FundingLine(_Model):
     source: FundingSource = Field(title="资金来源")
     year: int = Field(ge=2000, le=2100, title="年度")
     amount: Money = Field(title="金额（元）")
+    payer: str | None = Field(None, title="出资方",
+                              description="财政资助写资助部门或项目，社会资本写投资方；自筹资金不填（即本单位）")
 
 
 class YearTarget(_Model):
@@ -639,6 +703,8 @@ class Consortium(_Model):
                                    description="数据与模型、人的数据、样品样机、现场试验；决定协议是否写入相应条款")
     exceptions: list[RuleException] = Field(default_factory=list, title="例外说明",
                                             description="对“原则上”要求的有理由例外")
+    totals: StatedTotals | None = Field(None, title="投入总额（核对用）",
+                                        description="联合体投入的合计（资金、实物、总额），docgen 将与计算结果逐分核对")
     copies_per_party: int = Field(1, ge=1, le=10, title="每方持有份数")
     copies_for_filing: int = Field(1, ge=0, le=10, title="报备份数")
 
