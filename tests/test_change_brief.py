@@ -180,12 +180,18 @@ def test_accession_terms_and_data_licence(sample_text: str) -> None:
     assert "为完成其承担或者参与的攻关任务" in prior and "免费使用" in prior
     data = article(sample_text, "数据许可")
     assert "至2028年12月31日止" in data and "可以用于联合体模型的训练" in data and "归加工方所有" in data
+    # derived data: an express exception to the original agreement's 项目成果 rule, limited to this dataset
+    assert "是对原协议第二十七条关于项目成果权属约定的特别约定" in data
+    assert "仍依照原协议第二十七条的约定确定权属" in data
+    assert "除本补充协议外，各方此前未就原协议签订其他补充协议" in sample_text
 
 
 def test_contribution_and_share_changes_are_stated(sample_text: str) -> None:
-    changes = article(sample_text, "投入和收益分配比例的调整")
+    changes = article(sample_text, "投入的调整")       # one article per change: contributions, then shares
     assert "“自有智算中心GPU算力（不少于100万卡时）”（折价人民币捌佰万元整（¥8,000,000.00））" in changes
     assert "“自有智算中心GPU算力（不少于200万卡时）”（折价人民币壹仟肆佰万元整（¥14,000,000.00））" in changes
+    assert "调整为36%" not in changes
+    changes = article(sample_text, "收益分配比例的调整")
     assert "甲方青岛海图智算科技股份有限公司：由30%调整为36%" in changes
     assert "乙方二" not in changes      # unchanged shares are not listed
 
@@ -220,10 +226,10 @@ def test_approval_names_the_duties_effective_on_signature(old: docgen.Consortium
 
 def test_one_rule_for_income_from_pre_exit_results(sample_text: str) -> None:
     results = article(sample_text, "退出前成果的权益")
-    assert ("由退出前已经形成的项目成果所产生的收益，依照第八条调整后载于修改后的原协议第三十八条的比例分配；"
+    assert ("由退出前已经形成的项目成果所产生的收益，依照第九条调整后载于修改后的原协议第三十八条的比例分配；"
             "甲方依照前款受让的收益分配份额，即通过该比例调整实现，不再另行按照乙方四原约定的比例计算") in results
     assert "新加入的成员单位对该等收益不享有分配的权利" in results
-    shares = article(sample_text, "投入和收益分配比例的调整")
+    shares = article(sample_text, "收益分配比例的调整")
     assert "由退出前项目成果所产生的收益，依照第六条的约定分配" in shares
     assert "不再参与变更后的分配" not in shares
 

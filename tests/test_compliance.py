@@ -43,7 +43,7 @@ def test_a_valid_sample_meets_every_requirement_with_its_evidence() -> None:
     assert rows[0] == ["序号", "指引条款", "要求", "状态", "落实文件及条款", "证据"]
     body = rows[1:]
     assert len(body) == len(load_compliance_texts().requirements)
-    assert {row[3] for row in body} == {"符合"}
+    assert {row[3] for row in body if row[1] != "指引三（六）"} == {"符合"}  # 三（六）: test_review_fixes
     enterprises = next(row for row in body if "上下游企业原则上不少于3家" in row[2])
     count = sum(1 for u in consortium.members if u.kind == "企业")
     assert enterprises[5].startswith(f"成员企业{count}家：")

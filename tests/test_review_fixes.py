@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
+import docx
 import pytest
 from conftest import SAMPLES, VALID_SAMPLES
 from test_agreement import _article_text, body_text, numbered, open_docx, rendered
 
+import docgen
 from docgen.drafting.agreement import render_clause, select_variant
 
 DEEP_SEA = SAMPLES / "deep-sea-sensing.yaml"
@@ -115,3 +118,65 @@ def test_recitals_cite_statutes_by_article_and_the_guideline_by_number(path: Pat
     assert "《中华人民共和国科学技术进步法》第三十一条规定，国家鼓励企业、科学技术研究开发机构" in text
     assert "《中华人民共和国促进科技成果转化法》第二十六条" in text
     assert "青岛市科学技术局2025年3月6日印发的《青岛市创新联合体组建工作指引》（青科字〔2025〕5号）" in text
+
+
+def _docx_text(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_compliance_table_is_the_leads_own_and_has_no_empty_cells() -> None:
+    data = docgen.render_compliance(docgen.load(DEEP_SEA))
+    text = _docx_text(data)
+    assert "docgen" not in text
+    assert "由牵头单位根据备案材料编制" in text
+    assert "参考提纲" not in text
+    assert ("建设方案按指引五（五）所列建设意义及基础优势、组织架构及运行机制、目标任务及进度安排、"
+            "经费投入及保障措施四部分内容编制") in text
+    (table,) = docx.Document(io.BytesIO(data)).tables
+    for row in table.rows[1:]:
+        assert all(cell.text.strip() for cell in row.cells), [cell.text for cell in row.cells]
+    assert any(row.cells[4].text == "不适用" for row in table.rows[1:])
+
+
+def test_commitment_item_three_follows_the_units_background_ip() -> None:
+    consortium = docgen.load(DEEP_SEA)
+    commitments = docgen.render_commitments(consortium)
+    assert len(commitments) == len(consortium.units)
+    for unit in consortium.units:
+        text = _docx_text(commitments[unit.credit_code])
+        assert unit.name in text
+        if unit.background_ip:
+            assert "本单位所列背景知识产权权属清晰" in text and "未向联合体列报背景知识产权" not in text
+        else:
+            assert "本单位未向联合体列报背景知识产权" in text and "背景知识产权权属清晰" not in text
+    assert any(not u.background_ip for u in consortium.units)
+
+
+def test_review_comment_on_the_secret_article_describes_the_rendered_variant() -> None:
+    text = article(DEEP_SEA, "ip.secret")
+    assert "只能由其权利人进行" in text
+    from docgen.clauses.library import load_library
+    labels = [v.label for v in load_library().get("ip.secret").variants]
+    assert all("各方均可使用和转让" not in label for label in labels)
+    assert "各方均可免费使用，对外转让和许可由权利人经同意进行（民法典第八百六十一条）" in labels
+
+
+@pytest.mark.parametrize("path", [DEEP_SEA, HUMANOID], ids=lambda p: p.name)
+def test_resources_row_claims_met_only_for_what_the_annexes_list(path: Path) -> None:
+    consortium = docgen.load(path)
+    agreement = docx.Document(io.BytesIO(rendered(path)))
+    annexes = "\n".join(cell.text for table in agreement.tables for row in table.rows for cell in row.cells)
+    missing = [(u.name, item) for u in consortium.units
+               for item in [k.description for k in u.resources.in_kind] + u.resources.equipment + u.resources.sites
+               if item not in annexes]
+    (table,) = docx.Document(io.BytesIO(docgen.render_compliance(consortium))).tables
+    (row,) = [[c.text for c in r.cells] for r in table.rows if r.cells[1].text == "指引三（六）"]
+    if missing:
+        assert row[3] == "待补充"
+        assert "未在组建协议附件中列明" in row[5]
+        unit, item = missing[0]
+        assert f"{unit}“{item}”" in row[5]
+    else:
+        assert row[3] == "符合" and "均已在组建协议附件中列明" in row[5]

@@ -11,7 +11,7 @@ whose code no requirement lists gets a row of its own. The requirements and word
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -45,6 +45,7 @@ class Requirement(_Record):
     plan: tuple[str, ...] = ()
     documents: tuple[str, ...] = ()
     evidence: str = Field(min_length=1)
+    listed_resources: bool = False  # met only when the annexes list every unit's committed resources
 
 
 class Statuses(_Record):
@@ -52,6 +53,7 @@ class Statuses(_Record):
     waived: str = Field(min_length=1)
     failed: str = Field(min_length=1)
     warning: str = Field(min_length=1)
+    pending: str = Field(min_length=1)
 
 
 class ComplianceTexts(_Record):
@@ -116,7 +118,8 @@ def assemble_compliance(c: Consortium, findings: list[Finding], agreement: Agree
         key = variants.get(clause_id)
         return library.get(clause_id).variant(key).label if key else ""
 
-    context = {"c": c, "choice": choice}
+    unlisted = _unlisted_resources(c, agreement)
+    context = {"c": c, "choice": choice, "unlisted": unlisted}
     waived_reasons = {e.code: e.reason for e in c.exceptions if e.code in WAIVABLE}
     rows: list[ComplianceRow] = []
     separator = phrase("compliance.separator")
@@ -124,19 +127,47 @@ def assemble_compliance(c: Consortium, findings: list[Finding], agreement: Agree
         own = [f for f in findings if f.code in requirement.codes]
         evidence = render_text(requirement.evidence, f"compliance.{requirement.id}.txt", context).strip()
         status, notes = _status(own, waived_reasons, texts.status)
+        if requirement.listed_resources and unlisted and status != texts.status.failed:
+            status = texts.status.pending
         where = _where(requirement, agreement, plan_headings)
         rows.append(ComplianceRow(len(rows) + 1, phrase("compliance.clause", clause=requirement.clause),
                                   requirement.requirement, status, where,
-                                  separator.join([evidence, *notes]).strip(separator), status != texts.status.failed))
+                                  separator.join([evidence, *notes]).strip(separator),
+                                  status not in (texts.status.failed, texts.status.pending)))
     known = texts.codes
     for finding in findings:  # a rule no requirement lists still gets its row
         if finding.code not in known:
             status, notes = _status([finding], waived_reasons, texts.status)
-            rows.append(ComplianceRow(len(rows) + 1, finding.source, texts.unmapped, status, "",
+            rows.append(ComplianceRow(len(rows) + 1, finding.source, texts.unmapped, status,
+                                      phrase("compliance.not_applicable"),
                                       separator.join(notes), status != texts.status.failed))
     title = render_text(texts.title, "compliance.title.txt", context).strip()
     return ComplianceTable(title=title, subtitle=texts.subtitle, intro=texts.intro.strip(), note=texts.note.strip(),
                            rows=tuple(rows), draft=draft)
+
+
+def _strings(value: object) -> list[str]:
+    """Return every string held in value (dataclasses, mappings and sequences searched through)."""
+    if isinstance(value, str):
+        return [value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return [s for f in fields(value) for s in _strings(getattr(value, f.name))]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list | tuple):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+def _unlisted_resources(c: Consortium, agreement: Agreement) -> list[str]:
+    """Return “unit：item” for each committed in-kind item, instrument or site the annexes do not print."""
+    annexes = "\n".join(_strings(agreement.annexes))
+    missing: list[str] = []
+    for unit in c.units:
+        items = [k.description for k in unit.resources.in_kind] + unit.resources.equipment + unit.resources.sites
+        missing.extend(phrase("compliance.unlisted", unit=unit.name, item=item) for item in items
+                       if item not in annexes)
+    return missing
 
 
 def _status(findings: list[Finding], waived_reasons: dict[str, str], labels: Statuses) -> tuple[str, list[str]]:
@@ -161,7 +192,7 @@ def _where(requirement: Requirement, agreement: Agreement, plan_headings: list[s
     if sections:
         parts.append(phrase("compliance.plan", sections=sections))
     parts.extend(requirement.documents)
-    return phrase("compliance.separator").join(parts)
+    return phrase("compliance.separator").join(parts) or phrase("compliance.not_applicable")
 
 
 _TOP = re.compile(r"^[一二三四五六七八九十]+、")

@@ -386,8 +386,8 @@ class IPPolicy(_Model):
                     "其他成员享有免费实施许可；lead_unit：归牵头单位，完成方享有免费实施许可")
     technical_secret: Literal["all_may_use", "members_only"] = Field(
         "all_may_use", title="技术秘密",
-        description="all_may_use：各方均可使用和转让（民法典第八百六十一条）；"
-                    "members_only：成员内部使用，对外转让须全体同意")
+        description="all_may_use：各方均可免费使用，对外转让和许可由权利人经同意进行（民法典第八百六十一条）；"
+                    "members_only：仅限各方内部使用，对外转让和许可由权利人经同意进行")
     improvements: Literal["improver", "notify_and_license"] = Field(
         "improver", title="后续改进成果",
         description="improver：归改进方（民法典第八百七十五条）；notify_and_license：归改进方，"
