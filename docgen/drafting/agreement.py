@@ -39,7 +39,8 @@ from docgen.render.docx import render_text
 
 __all__ = [
     "Agreement", "AgreementVersion", "Annex", "AnnexRow", "Article", "BackgroundIPRow", "BaseContext", "Chapter",
-    "FundingRow", "MemberRow", "Party", "PartyRow", "Signature", "TaskRow", "TaskView", "agreement_version",
+    "FundingRow", "InKindRow", "InKindTable", "MemberRow", "Party", "PartyRow", "Signature", "TaskRow", "TaskView",
+    "agreement_version",
     "annex_citation", "annex_heading", "assemble_agreement", "base_context", "designation", "number_items", "parties",
 ]
 
@@ -100,6 +101,16 @@ class FundingRow:
 
 
 @dataclass(frozen=True)
+class InKindRow:
+    """A row of the funding annex's in-kind table: one in-kind item of a unit (非货币投入明细)."""
+
+    unit: str
+    description: str
+    quantity: str
+    value: str
+
+
+@dataclass(frozen=True)
 class BackgroundIPRow:
     """A row of the background-IP annex (背景知识产权清单)."""
 
@@ -110,7 +121,18 @@ class BackgroundIPRow:
     number: str
 
 
-AnnexRow = MemberRow | TaskRow | FundingRow | BackgroundIPRow
+@dataclass(frozen=True)
+class InKindTable:
+    """The funding annex's table of in-kind items: caption, one row per item, total; ``none`` when empty."""
+
+    caption: str
+    rows: tuple[InKindRow, ...]
+    total_label: str
+    total: str
+    none: str
+
+
+AnnexRow = MemberRow | TaskRow | FundingRow | InKindRow | BackgroundIPRow
 
 
 @dataclass(frozen=True)
@@ -122,6 +144,7 @@ class Annex:
     rows: tuple[AnnexRow, ...]
     total: str = ""                            # a single total (the task table's budget column)
     total_row: FundingRow | None = None        # a whole total row (the funding table)
+    in_kind: InKindTable | None = None         # the funding annex's in-kind items table
 
 
 @dataclass(frozen=True)
@@ -369,6 +392,15 @@ def annex_tables(c: Consortium, titles: dict[str, str], context: BaseContext) ->
                                        total=amount(sum(sums.values(), Decimal(0)))))
     funding_total = FundingRow(unit=phrase("annexes.total"), **{k: amount(v) for k, v in column_totals.items()},
                                total=amount(sum(column_totals.values(), Decimal(0))))
+    in_kind = InKindTable(
+        caption=phrase("annexes.in_kind_caption"),
+        rows=tuple(InKindRow(unit=unit.name, description=item.description,
+                             quantity=item.quantity or phrase("annexes.no_quantity"), value=amount(item.value))
+                   for unit, item in context.totals.in_kind_items),
+        total_label=phrase("annexes.total"),
+        total=amount(context.totals.in_kind),
+        none=phrase("annexes.in_kind_none"),
+    )
     background = tuple(
         BackgroundIPRow(no=str(i), unit=unit.name, title=ip.title, kind=ip.kind,
                         number=ip.number or phrase("annexes.no_number"))
@@ -377,7 +409,8 @@ def annex_tables(c: Consortium, titles: dict[str, str], context: BaseContext) ->
     return {
         "members": Annex("members", titles["members"], members),
         "tasks": Annex("tasks", titles["tasks"], tasks, total=amount(task_total)),
-        "funding": Annex("funding", titles["funding"], tuple(funding_rows), total_row=funding_total),
+        "funding": Annex("funding", titles["funding"], tuple(funding_rows), total_row=funding_total,
+                           in_kind=in_kind),
         "background_ip": Annex("background_ip", titles["background_ip"], background),
     }
 

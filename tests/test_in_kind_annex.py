@@ -1,0 +1,79 @@
+"""The funding annex (附件3) lists every in-kind item per unit, with its agreed value and a 合计 row."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import docx
+from conftest import BASE_SAMPLE, changed
+
+import docgen
+from docgen.clauses.phrases import phrase
+from docgen.formatting import amount
+from docgen.input.totals import totals
+
+HEADER = ["单位名称", "投入内容", "数量或期限", "折价金额（元）"]
+
+
+def _document(consortium: docgen.Consortium) -> docx.document.Document:
+    return docx.Document(io.BytesIO(docgen.render_agreement(consortium)))
+
+
+def _in_kind_rows(document: docx.document.Document) -> list[list[str]] | None:
+    tables = [t for t in document.tables if [c.text for c in t.rows[0].cells] == HEADER]
+    assert len(tables) <= 1
+    return [[c.text for c in row.cells] for row in tables[0].rows[1:]] if tables else None
+
+
+def _paragraphs(document: docx.document.Document) -> list[str]:
+    return [p.text for p in document.paragraphs]
+
+
+def test_sample_lists_every_in_kind_item_with_total() -> None:
+    consortium = docgen.load(BASE_SAMPLE)
+    document = _document(consortium)
+    rows = _in_kind_rows(document)
+    assert rows is not None
+    assert ["青岛蓝港海洋工程集团有限公司", "海试作业船舶及海上作业平台使用（累计不少于60个船日）", "—",
+            "7,500,000.00"] in rows
+    assert ["青岛海澜深海科技股份有限公司", "深海潜标与着陆器平台3套共享使用", "—", "4,200,000.00"] in rows
+    items = totals(consortium).in_kind_items
+    assert len(rows) == len(items) + 1 == 13
+    assert [r[1] for r in rows[:-1]] == [item.description for _, item in items]
+    assert rows[-1] == ["合计", "", "", "35,200,000.00"]
+    assert rows[-1][-1] == amount(totals(consortium).in_kind)
+    # the table sits in 附件3 (经费投入计划表), before 附件4, under its caption
+    paragraphs = _paragraphs(document)
+    annex3, annex4 = paragraphs.index("附件3　经费投入计划表"), paragraphs.index("附件4　背景知识产权清单")
+    assert paragraphs.index(phrase("annexes.in_kind_caption")) in range(annex3, annex4)
+    assert phrase("annexes.in_kind_none") not in paragraphs
+    # the articles that list in-kind items point at that annex
+    text = "\n".join(paragraphs)
+    assert "明细同时载于附件3《经费投入计划表》" in text
+    assert "明细载于附件3《经费投入计划表》" in text
+
+
+def _without_in_kind(data: dict[str, Any], keep: str | None = None) -> None:
+    for unit in [data["lead"], *data["members"]]:
+        if unit["name"] != keep:
+            unit["resources"]["in_kind"] = []
+
+
+def test_units_without_in_kind_items_are_omitted(base_data: dict[str, Any]) -> None:
+    def change(data: dict[str, Any]) -> None:
+        _without_in_kind(data, keep="青岛蓝港海洋工程集团有限公司")
+        unit = next(u for u in data["members"] if u["name"] == "青岛蓝港海洋工程集团有限公司")
+        unit["resources"]["in_kind"][0].update(description="海试作业船舶使用", quantity="累计不少于60个船日")
+
+    rows = _in_kind_rows(_document(changed(base_data, change)))
+    assert rows == [["青岛蓝港海洋工程集团有限公司", "海试作业船舶使用", "累计不少于60个船日", "7,500,000.00"],
+                    ["合计", "", "", "7,500,000.00"]]
+
+
+def test_no_in_kind_items_says_so(base_data: dict[str, Any]) -> None:
+    document = _document(changed(base_data, _without_in_kind))
+    assert _in_kind_rows(document) is None
+    paragraphs = _paragraphs(document)
+    assert paragraphs.index(phrase("annexes.in_kind_none")) in range(
+        paragraphs.index("附件3　经费投入计划表"), paragraphs.index("附件4　背景知识产权清单"))
