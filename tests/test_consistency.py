@@ -3,16 +3,13 @@ the consistency lint catches two articles (or a note and an article) that answer
 
 from __future__ import annotations
 
-import io
-import re
 import shutil
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import docx
 import pytest
-from conftest import SAMPLES, changed, codes
+from conftest import SAMPLES, agreement_articles, changed, codes
 
 import docgen
 from docgen.clauses.library import load_library
@@ -21,26 +18,12 @@ from docgen.drafting.agreement import agreement_version
 
 DEEP_SEA = SAMPLES / "deep-sea-sensing.yaml"
 HUMANOID = SAMPLES / "humanoid-robot.yaml"
-HEADING = re.compile(r"^(第[一二三四五六七八九十百零]+条)　(\S+)")
 
 
 @cache
 def articles(path: Path) -> dict[str, str]:
     """Return {article title: its whole text} read from the rendered .docx."""
-    paragraphs = [p.text for p in docx.Document(io.BytesIO(docgen.render_agreement(docgen.load(path)))).paragraphs]
-    result: dict[str, str] = {}
-    title = None
-    for p in paragraphs:
-        if p.startswith("（以下无正文"):
-            break
-        if match := HEADING.match(p):
-            title = match.group(2)
-            result[title] = p
-        elif re.match(r"^第[一二三四五六七八九十]+章　", p):
-            title = None
-        elif title:
-            result[title] += p
-    return result
+    return agreement_articles(docgen.render_agreement(docgen.load(path)))
 
 
 def mechanism(path: Path, label: str) -> str:

@@ -4,14 +4,13 @@ agreed variant, and the governance and dispute fixes of issue 12 (read from the 
 from __future__ import annotations
 
 import io
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import docx
 import pytest
-from conftest import SAMPLES, changed
+from conftest import SAMPLES, agreement_articles, changed
 
 import docgen
 
@@ -19,29 +18,11 @@ DEEP_SEA = SAMPLES / "deep-sea-sensing.yaml"
 HUMANOID = SAMPLES / "humanoid-robot.yaml"
 SYNBIO = SAMPLES / "synthetic-bio.yaml"
 MARINE = SAMPLES / "marine-ai-v1.yaml"
-HEADING = re.compile(r"^第[一二三四五六七八九十百零]+条　(\S+)")
-
-
-def titled(data: bytes) -> dict[str, str]:
-    """Return {article title: its text} of a rendered agreement."""
-    result: dict[str, str] = {}
-    title = None
-    for p in (p.text for p in docx.Document(io.BytesIO(data)).paragraphs):
-        if p.startswith("（以下无正文"):
-            break
-        if match := HEADING.match(p):
-            title = match.group(1)
-            result[title] = p
-        elif re.match(r"^第[一二三四五六七八九十]+章　", p):
-            title = None
-        elif title:
-            result[title] += p
-    return result
 
 
 @cache
 def articles(path: Path) -> dict[str, str]:
-    return titled(docgen.render_agreement(docgen.load(path)))
+    return agreement_articles(docgen.render_agreement(docgen.load(path)))
 
 
 @pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.yaml")), ids=lambda p: p.name)
@@ -74,7 +55,7 @@ def test_data_and_ethics_only_where_the_work_involves_them(base_data: dict[str, 
     def no_data(d: dict[str, Any]) -> None:
         d["activities"].update(data_or_models=False, samples_or_prototypes=False, human_data=False)
 
-    text = titled(docgen.render_agreement(changed(base_data, no_data)))
+    text = agreement_articles(docgen.render_agreement(changed(base_data, no_data)))
     assert "数据、样品与模型" not in text and "科技伦理审查" not in text
 
 
