@@ -36,7 +36,8 @@ def _alive(pid: int) -> bool:
     """Return whether pid runs (a zombie awaiting its reaper counts as gone)."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        # The process may exit between opening its stat file and reading it (ESRCH): it is gone.
         return False
     return state != "Z"
 
