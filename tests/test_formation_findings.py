@@ -3,10 +3,12 @@ fix read back from the rendered .docx of a sample."""
 
 from __future__ import annotations
 
+import io
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import docx
 import pytest
 from conftest import SAMPLES, agreement_articles, changed
 
@@ -75,3 +77,96 @@ def test_f15_the_chair_is_a_councillor_the_lead_unit_appoints() -> None:
     assert "牵头单位应当委派其董事长或者经牵头单位书面授权的人员担任该理事" in humanoid
     assert "由牵头单位法定代表人担任理事长" not in deep and "由牵头单位董事长担任理事长" not in humanoid
     assert "设召集人一名，由联合体负责人担任召集人" in articles(MARINE)["决策机构及议事规则"]
+
+
+def test_f7_a_co_owner_sells_its_share_subject_to_pre_emption_not_consent() -> None:
+    patent = articles(DEEP_SEA)["专利申请权"]
+    assert "其他共有方享有以同等条件优先受让的权利" in patent
+    assert "自收到通知之日起三十日内未书面主张优先受让的，" in patent
+    assert "转让方可以按照不优于通知所列条件的条件向他人转让其份额" in patent
+    assert "作为《中华人民共和国专利法》第十四条所称共有人对权利行使的约定" in patent
+    assert "无须另行取得其他共有方的同意，但受让人应当书面承诺承继" in patent
+    assert "转让整个专利申请权或者专利权、以共有的专利申请权或者专利权作价投资等其他行使方式，" \
+           "亦须经全体共有方书面同意" in patent
+    assert "以及转让、作价投资等其他行使方式" not in patent
+    assert "许可他人实施该专利，不论以何种方式许可，均须经全体共有方书面同意" in patent
+
+
+def test_f28_completing_party_variant_states_the_joint_invention_rules_and_the_order_of_pre_emption() -> None:
+    patent = articles(HUMANOID)["专利申请权"]
+    assert "依照《中华人民共和国民法典》第八百六十条的规定，申请专利的权利属于共同完成的各方共有" in patent
+    assert "共有一方不同意申请专利的，其他共有方不得申请专利" in patent
+    assert "放弃专利申请权的一方可以免费实施该专利" in patent
+    assert "其他共有方的优先受让权优先于共有方以外的其他各方" in patent
+    assert "期限自其他共有方的主张期限届满之日起计算" in patent
+
+
+def test_f8_field_test_losses_beyond_insurance_fall_on_a_named_organiser() -> None:
+    sea = articles(DEEP_SEA)["现场试验"]
+    assert "本条所称组织方，是指该现场试验所属攻关任务的承担单位（见附件2《攻关任务分工表》）" in sea
+    assert "保险赔付不足的部分，包括免赔额和超出保险金额的部分，亦由组织方承担" in sea
+    assert "损失因一方的故意或者重大过失造成的，组织方承担后有权向该方追偿" in sea
+    assert "在保险赔付范围内先行赔偿" not in sea
+    line = articles(HUMANOID)["现场试验"]
+    assert "本条所称组织方" in line and "自行承担本方财产在试验中的损失" in line
+
+
+def test_f8_the_review_edition_describes_the_field_test_variant_as_drafted() -> None:
+    edition = docx.Document(io.BytesIO(docgen.render_review(docgen.load(DEEP_SEA))))
+    (comment,) = [c.text for c in edition.comments if "field_tests.safety，" in c.text]
+    assert "所采用文本：试验组织方投保并承担参试财产损失（含保险赔付不足部分），再向故意或者重大过失方追偿" in comment
+    assert "再向过错方追偿（" not in comment
+    choices = "".join(p.text for p in edition.paragraphs)
+    assert "试验组织方投保并承担参试财产损失（含保险赔付不足部分）" in choices
+
+
+@pytest.mark.parametrize("path", [DEEP_SEA, HUMANOID], ids=lambda p: p.name)
+def test_f9_f31_termination_keeps_a_funded_project_alive(path: Path) -> None:
+    text = articles(path)
+    termination = text["协议终止事由"]
+    assert "本协议因期限届满或者备案被取消而终止时，联合体仍在承担已立项项目的，" \
+           "本协议中与该项目有关的权利义务继续有效" in termination
+    assert "至该项目通过验收或者结题之日止" in termination
+    assert "但依照本条关于已立项项目的约定继续履行的项目义务除外" in termination
+    assert "不得自行解散" in text["不得自行解散"]
+
+
+def test_f13_percentages_one_prose_form_two_decimals_in_lists_and_rounding_disclosed() -> None:
+    deep, humanoid = articles(DEEP_SEA), articles(HUMANOID)
+    method = deep["收益分配方式"]
+    assert "投入比例2.80%" in method and "投入比例2.8%；" not in method
+    assert "上述投入比例保留两位小数" in method and "尾差计入投入比例最大的一方" in method
+    assert "违约方计算基数的百分之十（10%）计算" in deep["违约金与损失赔偿"]
+    assert "超过百分之五（5%）的" in deep["收益核算"]
+    assert "30.00%" in humanoid["收益分配方式"] and "10.50%" in humanoid["收益分配方式"]
+
+
+def test_f14_strains_only_where_biological_materials_are_exchanged() -> None:
+    assert "菌株" not in "".join(articles(DEEP_SEA).values())
+    assert "菌株" not in "".join(articles(HUMANOID).values())
+    assert "菌株等生物材料" in articles(SYNBIO)["数据、样品与模型"]
+
+
+def test_f12_the_scenario_unit_is_named_once_in_the_promotion_mechanism() -> None:
+    mechanism = articles(DEEP_SEA)["运行机制"]
+    assert "青岛蓝港海洋工程集团有限公司向联合体开放应用场景" in mechanism
+    assert "开放的场景为海洋油气平台和海底管线监测" in mechanism
+    assert "蓝港海工开放" not in mechanism
+
+
+def test_f29_the_reward_pool_has_a_base_a_holder_and_a_split() -> None:
+    text = articles(HUMANOID)
+    reward = text["科技人员奖励"]
+    accounting = next(n for n in ("第三十九条", "第四十条", "第四十一条") if f"从{n}所称净收益中提取" in reward)
+    assert "本章所称净收益" in text["收益核算"]
+    assert "奖励金由负责收取转化收入的一方在收益分配时一并支付给完成该项目成果的各方" in reward
+    assert "按照各完成方对该项目成果的实际贡献确定各自的数额，实际贡献不能确定的，均等支付" in reward
+    assert "转化净收入" not in "".join(text.values())
+    assert f"{accounting}所称净收益的百分之五十（50%）先行提取" in text["运行机制"]
+
+
+def test_f33_the_court_is_named_by_signing_place_and_lead_domicile() -> None:
+    forum = articles(HUMANOID)["争议解决方式"]
+    assert "向本协议签订地暨牵头单位住所地（山东省青岛市西海岸新区，" \
+           "牵头单位住所为山东省青岛市黄岛区团结路3316号）" in forum
+    assert "与牵头单位住所地同属西海岸新区" in forum
