@@ -4,6 +4,7 @@ fix read back from the rendered .docx of a sample."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -170,3 +171,113 @@ def test_f33_the_court_is_named_by_signing_place_and_lead_domicile() -> None:
     assert "向本协议签订地暨牵头单位住所地（山东省青岛市西海岸新区，" \
            "牵头单位住所为山东省青岛市黄岛区团结路3316号）" in forum
     assert "与牵头单位住所地同属西海岸新区" in forum
+
+
+# --- 诚信承诺书 (F49, F50) -----------------------------------------------------------------------
+
+def _letters(path: Path) -> dict[str, str]:
+    return {code: "".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+            for code, data in docgen.render_commitments(docgen.load(path)).items()}
+
+
+def test_f50_commitments_name_in_kind_contributions_and_the_filing_authority() -> None:
+    consortium = docgen.load(DEEP_SEA)
+    letters = _letters(DEEP_SEA)
+    lead = letters[consortium.lead.credit_code]
+    assert lead.startswith("诚信承诺书青岛市科学技术局、崂山区科学技术局：")
+    assert ("承诺投入的自筹资金人民币贰仟壹佰万元整（¥21,000,000.00）、折价合计人民币壹仟壹佰万元整"
+            "（¥11,000,000.00）的非货币投入以及人员") in lead
+    for unit in consortium.units:
+        in_kind = sum((k.value for k in unit.resources.in_kind), Decimal(0))
+        text = letters[unit.credit_code]
+        assert ("的非货币投入" in text) == bool(in_kind), unit.name
+        assert ("自筹资金人民币" in text) == bool(unit.resources.cash), unit.name
+    only_in_kind = [u for u in consortium.units if not u.resources.cash and u.resources.in_kind]
+    assert only_in_kind and all("承诺投入的折价合计人民币" in letters[u.credit_code] for u in only_in_kind)
+
+
+def test_without_a_named_authority_the_letter_uses_the_guidelines_term() -> None:
+    consortium = docgen.load(HUMANOID)
+    assert consortium.filing_authority is None
+    lead = _letters(HUMANOID)[consortium.lead.credit_code]
+    assert f"青岛市科学技术局、{consortium.lead.district}科技主管部门：" in lead
+
+
+# --- 合规自查表 (F51, F52) ------------------------------------------------------------------------
+
+def _rows(data: bytes) -> list[list[str]]:
+    (table,) = docx.Document(io.BytesIO(data)).tables
+    return [[cell.text for cell in row.cells] for row in table.rows][1:]
+
+
+def test_f51_the_plan_row_is_pending_until_the_annex_and_plan_show_years_and_acceptance() -> None:
+    from dataclasses import replace
+
+    from docgen.clauses.library import load_library
+    from docgen.drafting.agreement import agreement_version
+    from docgen.drafting.plan import assemble_plan, load_outline
+    from docgen.resources import templates_dir
+
+    consortium = docgen.load(DEEP_SEA)
+    data = docgen.render_compliance(consortium)
+    (row,) = [r for r in _rows(data) if r[1] == "指引三（五）"]
+    version = agreement_version(consortium, load_library())
+    annex = version.agreement(draft=True).annexes["funding"]
+    years_shown = all(f"{line.year}年" in repr(replace(annex, in_kind=None)) for line in consortium.funding)
+    headings = assemble_plan(consortium, load_outline(templates_dir() / "plan_outline.yaml"), draft=True,
+                             base=version.base).headings
+    accepted = any("成果验收" in h for h in headings)
+    if years_shown and accepted:
+        assert row[3] == "符合"
+    else:
+        assert row[3] == "待补充"
+        assert ("未列入组建协议附件3《经费投入计划表》" in row[5]) == (not years_shown)
+        assert ("建设方案未载明成果验收的主体、时间和方式" in row[5]) == (not accepted)
+    assert "经费投入计划按单位、来源和年度共41项" in row[5] and "笔" not in row[5]
+
+
+def test_f51_a_pending_row_marks_the_table_a_draft_and_says_why() -> None:
+    from docgen.clauses.library import load_library
+    from docgen.drafting.agreement import assemble_agreement
+    from docgen.drafting.compliance import assemble_compliance, load_compliance_texts
+
+    consortium, library = docgen.load(DEEP_SEA), load_library()
+    texts = load_compliance_texts()
+    agreement = assemble_agreement(consortium, library)
+
+    def table(gaps: str, listed: bool) -> Any:
+        requirements = tuple(r.model_copy(update={"gaps": gaps if r.id == "term" else "",
+                                                  "listed_resources": listed and r.listed_resources})
+                             for r in texts.requirements)
+        return assemble_compliance(consortium, [], agreement, library, ["一、建设意义"],
+                                   texts.model_copy(update={"requirements": requirements}))
+
+    clean = table("", listed=False)
+    assert not clean.draft and {r.status for r in clean.rows} == {"符合"} and "待补充" not in clean.note
+    pending = table("{% if c.term_end.year > 2027 %}建设期的年度目标未列明\n{% endif %}", listed=False)
+    (term,) = [r for r in pending.rows if r.clause == "指引五（六）"]
+    assert term.status == "待补充" and not term.met and term.evidence.startswith("建设期的年度目标未列明；")
+    assert pending.draft and "本表因此标为草稿，不得报送备案" in pending.note
+
+
+def test_f51_the_filing_copy_of_a_pending_table_carries_the_draft_header() -> None:
+    data = docgen.render_compliance(docgen.load(DEEP_SEA))
+    document = docx.Document(io.BytesIO(data))
+    header = "".join(p.text for s in document.sections for p in s.header.paragraphs)
+    assert any(r[3] == "待补充" for r in _rows(data)) == ("草稿" in header)
+
+
+def test_f52_nested_quotes_cite_the_recital_and_exceptions_row() -> None:
+    rows = _rows(docgen.render_compliance(docgen.load(DEEP_SEA)))
+    text = "".join(cell for row in rows for cell in row)
+    assert "”）" not in text.replace("”）”", "") and "””" not in text
+    (lead,) = [r for r in rows if r[1] == "指引四（一）1"]
+    assert "组建协议鉴于条款第（一）项" in lead[4] and "第九条" not in lead[4]
+    (exceptions,) = [r for r in rows if "例外说明" in r[2]]
+    assert exceptions[1] == "指引三（二）“原则上”"
+
+
+def test_f52_an_item_with_its_own_quotes_is_quoted_with_single_marks() -> None:
+    from docgen.clauses.phrases import phrase
+
+    assert phrase("compliance.unlisted", unit="甲", item="调查船“蓝港7号”") == "甲“调查船‘蓝港7号’”"

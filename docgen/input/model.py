@@ -707,6 +707,9 @@ class Consortium(_Model):
     signing_place: Text = Field(title="签订地点", description="如“山东省青岛市崂山区”")
     signing_date: dt.date = Field(title="签订日期")
     agreement_number: str | None = Field(None, title="协议编号", description="可不填")
+    filing_authority: str | None = Field(None, title="备案受理机关",
+                                         description="牵头单位所在区（市、功能区）科技主管部门的全称，"
+                                                     "如“崂山区科学技术局”；不填则写作“××区科技主管部门”")
     lead: Unit = Field(title="牵头单位")
     members: list[Unit] = Field(title="成员单位", description="牵头单位以外的成员单位")
     head: Head | None = Field(None, title="创新联合体负责人")
