@@ -10,7 +10,8 @@ from functools import lru_cache
 from docgen.errors import FormatError
 
 __all__ = [
-    "FILTERS", "cn_count", "cn_date", "cn_number", "join_cn", "money", "ordinal", "percent", "rmb_upper", "yuan",
+    "FILTERS", "cn_count", "cn_date", "cn_number", "join_cn", "money", "ordinal", "percent", "rmb_upper", "wan",
+    "yuan",
 ]
 
 _CENT = Decimal("0.01")
@@ -86,6 +87,14 @@ def amount(amount: Decimal | int | str) -> str:
     return f"{_to_cents(amount):,.2f}"
 
 
+def wan(amount: Decimal | int | str) -> str:
+    """Return the amount in 万元, exact to the fen: 2,100.00 for 21000000, 0.1024 for 1024 (never rounded)."""
+    value = _to_cents(amount) / 10000
+    text = f"{value:,.6f}".rstrip("0")
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
+
+
 def rmb_upper(amount: Decimal | int | str) -> str:
     """Return the uppercase amount, e.g. 壹佰万元整, 壹仟零贰拾叁元伍角整, 零元整.
 
@@ -155,6 +164,6 @@ def join_cn(items: Iterable[str]) -> str:
 
 
 FILTERS = {
-    "money": money, "yuan": yuan, "amount": amount, "rmb_upper": rmb_upper, "cn_date": cn_date,
+    "money": money, "yuan": yuan, "amount": amount, "wan": wan, "rmb_upper": rmb_upper, "cn_date": cn_date,
     "cn_number": cn_number, "cn_count": cn_count, "ordinal": ordinal, "percent": percent, "join_cn": join_cn,
 }
