@@ -36,7 +36,8 @@ def captioned_table(document: docx.document.Document, caption: str) -> docx.tabl
     body = document.element.body
     seen = False
     for child in body.iterchildren():
-        if child.tag == qn("w:p") and "".join(t.text or "" for t in child.iter(qn("w:t"))).endswith(caption):
+        text = "".join(t.text or "" for t in child.iter(qn("w:t"))) if child.tag == qn("w:p") else ""
+        if re.fullmatch(r"[表图]\d+　" + re.escape(caption), text):  # the caption, not a heading or 目录 entry
             seen = True
         elif seen and child.tag == qn("w:tbl"):
             return docx.table.Table(child, document)

@@ -266,7 +266,7 @@ def _tasks_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
                      Cell(phrase("plan.deliverable_separator").join(t.deliverables)), _num(t.budget_total)))
     rows.append((Cell(phrase("plan.total"), align="center", span=6), _num(total)))
     caption, note, header = _words("plan.tables.tasks")
-    return caption, note, Table(_widths(0.7, 2.0, 1.2, 1.6, 1.9, 2.6, 1.4), _head(*header), _keep_last(rows))
+    return caption, note, Table(_widths(0.6, 1.9, 1.1, 1.5, 1.7, 2.4, 1.7), _head(*header), _keep_last(rows))
 
 
 def _matrix(c: Consortium, columns: list[Any], key: Callable[[Any], Any], words: str,
@@ -339,7 +339,7 @@ def _in_kind_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
                      Cell(item.confirmed_by or phrase(f"{key}.unconfirmed"))))
     rows.append((Cell(phrase("plan.total"), align="center", span=5), _num(sums.in_kind), Cell("", span=2)))
     caption, note, header = _words(key)
-    return caption, note, Table(_widths(0.5, 1.2, 2.6, 0.8, 1.5, 1.1, 0.9, 1.6), _head(*header), _keep_last(rows))
+    return caption, note, Table(_widths(0.5, 1.1, 2.4, 0.7, 1.5, 1.4, 0.9, 1.6), _head(*header), _keep_last(rows))
 
 
 def _task_budget(c: Consortium, ctx: dict[str, Any]) -> TableResult:
