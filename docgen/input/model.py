@@ -387,7 +387,7 @@ PatentRight = Literal["joint", "completing_party", "lead_unit"]
 class IPPolicy(_Model):
     patent_right: PatentRight = Field(
         "joint", title="专利申请权归属",
-        description="joint：完成各方共有（民法典第八百六十条的默认规则）；completing_party：归完成方，"
+        description="joint：完成各方共有（依照民法典第八百六十条约定）；completing_party：归完成方，"
                     "其他成员享有免费实施许可；lead_unit：归牵头单位，完成方享有免费实施许可")
     technical_secret: Literal["all_may_use", "members_only"] = Field(
         "all_may_use", title="技术秘密",
