@@ -210,6 +210,7 @@ class Head(_Model):
     position: Text = Field(title="职务", description="在所在单位的职务")
     unit: CreditCode = Field(title="所在单位", description="所在单位的统一社会信用代码，原则上为牵头单位")
     phone: str | None = Field(None, title="联系电话", description="联系电话")
+    profile: str | None = Field(None, title="简介", description="工作经历和主要业绩，建设方案使用")
 
 
 class ChiefExpert(_Model):
@@ -238,6 +239,9 @@ class BudgetLine(_Model):
     amount: Money = Field(title="金额（元）")
     unit: CreditCode | None = Field(None, title="出资单位",
                                     description="承担这笔经费的成员单位的统一社会信用代码；不填则为任务承担单位")
+    year: int | None = Field(None, ge=2000, le=2100, title="年度",
+                             description="这笔经费所属的年度；填写的，各单位每年各来源的任务经费应与经费投入计划逐年相等"
+                                         "（实物投入可不填）")
 
 
 class Task(_Model):
@@ -383,7 +387,7 @@ PatentRight = Literal["joint", "completing_party", "lead_unit"]
 class IPPolicy(_Model):
     patent_right: PatentRight = Field(
         "joint", title="专利申请权归属",
-        description="joint：完成各方共有（民法典第八百六十条的默认规则）；completing_party：归完成方，"
+        description="joint：完成各方共有（依照民法典第八百六十条约定）；completing_party：归完成方，"
                     "其他成员享有免费实施许可；lead_unit：归牵头单位，完成方享有免费实施许可")
     technical_secret: Literal["all_may_use", "members_only"] = Field(
         "all_may_use", title="技术秘密",
@@ -463,6 +467,9 @@ class Litigation(_Model):
 DisputePolicy = Annotated[Arbitration | Litigation, Field(discriminator="method")]
 
 
+FundingStatus = Literal["已到位", "已批复", "已签约", "拟申请", "洽谈中"]
+
+
 class FundingLine(_Model):
     unit: CreditCode = Field(title="投入单位", description="统一社会信用代码")
     source: FundingSource = Field(title="资金来源")
@@ -470,6 +477,8 @@ class FundingLine(_Model):
     amount: Money = Field(title="金额（元）")
     payer: str | None = Field(None, title="出资方",
                               description="财政资助写资助部门或项目，社会资本写投资方；自筹资金不填（即本单位）")
+    status: FundingStatus | None = Field(None, title="落实情况",
+                                         description="财政资助和社会资本的落实情况：已到位、已批复、已签约、拟申请或洽谈中")
 
 
 class YearTarget(_Model):
@@ -679,13 +688,16 @@ class Activities(_Model):
     human_data: bool = Field(False, title="涉及人的数据或样本",
                              description="是否使用个人信息、人类遗传资源或者以人为对象的研究（须科技伦理审查）")
     samples_or_prototypes: bool = Field(False, title="涉及样品或样机",
-                                        description="是否在成员之间提供菌株、材料、样品或样机")
+                                        description="是否在成员之间提供材料、样品或样机")
+    biological_materials: bool = Field(False, title="涉及生物材料",
+                                       description="是否在成员之间提供菌株、细胞系、质粒等生物材料")
     field_tests: list[Text] = Field(default_factory=list, title="现场试验",
                                     description="海试、产线试验、道路试验等现场试验，每项一句，如“海上试验”")
     field_test_loss: Literal["owner_insures", "organiser_bears"] = Field(
         "owner_insures", title="现场试验财产损失承担",
         description="owner_insures：各方自行投保并承担本方财产损失，过错方赔偿；"
-                    "organiser_bears：试验组织方投保并承担试验期间的财产损失，再向过错方追偿")
+                    "organiser_bears：试验组织方（试验所属任务的承担单位）投保并承担试验期间的财产损失，"
+                    "含保险赔付不足部分，再向故意或者重大过失方追偿")
 
 
 class Consortium(_Model):
@@ -704,6 +716,9 @@ class Consortium(_Model):
     signing_place: Text = Field(title="签订地点", description="如“山东省青岛市崂山区”")
     signing_date: dt.date = Field(title="签订日期")
     agreement_number: str | None = Field(None, title="协议编号", description="可不填")
+    filing_authority: str | None = Field(None, title="备案受理机关",
+                                         description="牵头单位所在区（市、功能区）科技主管部门的全称，"
+                                                     "如“崂山区科学技术局”；不填则写作“××区科技主管部门”")
     lead: Unit = Field(title="牵头单位")
     members: list[Unit] = Field(title="成员单位", description="牵头单位以外的成员单位")
     head: Head | None = Field(None, title="创新联合体负责人")
