@@ -5,22 +5,25 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from docgen.clauses.library import load_library
-from docgen.clauses.phrases import phrases_version
+from docgen.clauses.phrases import phrase, phrases_version
 from docgen.constants import DocumentKind
 from docgen.drafting.agreement import Agreement, AgreementVersion, BaseContext, agreement_version
 from docgen.drafting.commitments import assemble_commitments
 from docgen.drafting.consolidated import amended_agreement, reading_copy
 from docgen.drafting.plan import assemble_plan, load_outline
+from docgen.drafting.register import PartyRegister, original_register
 from docgen.drafting.supplement import (
+    ChangeDraft,
     assemble_change_table,
     assemble_supplement,
     prepare_change,
     serial_name,
     supplement_context,
 )
-from docgen.errors import OutputExistsError, RuleError, TemplateError
+from docgen.errors import OutputError, OutputExistsError, RuleError, TemplateError
 from docgen.input.model import Consortium
 from docgen.output import (
     MANIFEST,
@@ -364,16 +367,20 @@ def run_documents(consortium: Consortium, *, draft: bool = False, pdf: bool = Fa
 
 
 def change_documents(old: Consortium, new: Consortium, *, serial: int = 1, previous: list[str] | None = None,
-                     draft: bool = False) -> list[Document]:
+                     draft: bool = False, register: PartyRegister | None = None) -> list[Document]:
     """Return the documents of a member change: supplement, consolidated agreement, change table,
     redline (the consolidated agreement with tracked changes against the original), plan, commitments.
 
     Raise RuleError with every finding if ``check_change`` reports errors. With draft, rule errors of
     either version are tolerated (pages marked 草稿), but not the change rules themselves (CHANGE_…):
     an empty change, a departing lead unit or an unassigned task cannot be drafted at all.
+
+    register is the party register the previous supplement ended with (``docgen.drafting.register``);
+    without it old's parties are designated in input order, as in the original agreement.
     """
     changeset, findings = review_change(old, new)
-    return _change_documents(changeset, findings, serial=serial, previous=previous or [], draft=draft)
+    return _change_documents(changeset, findings, serial=serial, previous=previous or [], draft=draft,
+                             register=register)[0]
 
 
 def _refuse_blocking(findings: list[Finding], draft: bool) -> None:
@@ -383,13 +390,15 @@ def _refuse_blocking(findings: list[Finding], draft: bool) -> None:
 
 
 def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, previous: list[str],
-                      draft: bool) -> list[Document]:
-    """Return ``change_documents`` from the ChangeSet and ``check_change``'s findings already computed."""
+                      draft: bool, register: PartyRegister | None = None) -> tuple[list[Document], ChangeDraft]:
+    """Return ``change_documents`` from the ChangeSet and ``check_change``'s findings already computed,
+    and the ChangeDraft they were drafted from (its ``after`` is the register the manifest records)."""
     _refuse_blocking(findings, draft)
     new = cs.new
     library = load_library()
     supplement_library = load_library(clauses_dir() / "supplement")
-    change = prepare_change(cs, library)  # each version's agreement numbered and rendered once
+    # each version's agreement numbered and rendered once, its parties designated by the register
+    change = prepare_change(cs, library, register=register, serial=serial)
     unresolved = tuple(str(f) for f in findings if f.severity == "error") if draft else ()
     supplement = assemble_supplement(change, library, supplement_library, serial=serial, previous=previous,
                                      draft=draft, findings=unresolved)
@@ -428,7 +437,30 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, pr
         _plan(new, draft, change.new.base),
         *_commitments(new, draft, change.new.base, change=name,
                       joined=tuple(u.credit_code for u in change.changeset.joined)),
-    ]
+    ], change
+
+
+def _register_before(versions: list[dict[str, Any]], old: Consortium, old_digest: str,
+                     serial: int) -> tuple[PartyRegister | None, list[str]]:
+    """Return the party register supplement No. serial starts from, and warnings for the manifest.
+
+    The register is the one recorded by the change run whose new version is old (the latest such run
+    in the folder): the series continues from it, so every party keeps its designation. Without
+    earlier runs old is the original agreement. Earlier runs none of which produced old (a series
+    drafted out of order, or a manifest from before the register was recorded) leave old's own order,
+    with a warning saying so.
+    """
+    if not versions:
+        return None, []
+    source = next((v for v in reversed(versions) if v.get("input_sha256") == old_digest), None)
+    if source is not None and "parties" in source:
+        try:
+            register = PartyRegister.from_json(source["parties"])
+        except ValueError as exc:
+            raise OutputError(Path(str(source["folder"])) / MANIFEST, f"当事人登记（parties）无效：{exc}") from None
+        if register.covers(old):
+            return register, []
+    return original_register(old, serial - 1), [phrase("change_warnings.no_register", serial=serial)]
 
 
 def render_change(old: Consortium, new: Consortium, out_root: Path | str, *, draft: bool = False,
@@ -460,13 +492,16 @@ def change_run(old: Consortium, new: Consortium, out_root: Path | str, *, draft:
                                         f"（{version['folder']}），未重复生成")
         serial = (int(versions[-1]["serial"]) + 1) if versions else 1
         previous = [serial_name(int(v["serial"])) for v in versions]
-        documents = _change_documents(changeset, findings, serial=serial, previous=previous, draft=draft)
+        register, warnings = _register_before(versions, old, old_digest, serial)
+        documents, change = _change_documents(changeset, findings, serial=serial, previous=previous, draft=draft,
+                                              register=register)
         if pdf:
             documents = with_pdfs(documents, new, draft=draft,
                                   package_title=f"{new.name}{serial_name(serial)}补充协议材料", base=old)
         folder = f"补充协议{serial_name(serial)}"
         run = {"command": "change", "base_sha256": old_digest, "serial": serial, "previous": previous,
                "options": {"draft": draft, "pdf": pdf, "review": False},
+               "parties": change.after.as_json(), "warnings": warnings,
                "base_input": old.model_dump(mode="json"), "input": new.model_dump(mode="json")}
         commit(root, folder, contents_of(documents, new_digest, run))
     return out_root / folder / MANIFEST, findings
