@@ -35,9 +35,10 @@ def test_sample_lists_every_in_kind_item_with_total() -> None:
     document = _document(consortium)
     rows = _in_kind_rows(document)
     assert rows is not None
-    assert ["青岛蓝港海洋工程集团有限公司", "海试作业船舶及海上作业平台使用（累计不少于60个船日）", "—",
-            "7,500,000.00"] in rows
-    assert ["青岛海澜深海科技股份有限公司", "深海潜标与着陆器平台3套共享使用", "—", "4,200,000.00"] in rows
+    assert ["青岛蓝港海洋工程集团有限公司", "海试作业船舶及海上作业平台使用（累计不少于60个船日）",
+            "2027年7月至2028年12月，累计不少于60个船日", "7,500,000.00"] in rows
+    assert ["青岛海澜深海科技股份有限公司", "深海潜标与着陆器平台3套共享使用", "3套，2027年7月至2028年12月",
+            "4,200,000.00"] in rows
     items = totals(consortium).in_kind_items
     assert len(rows) == len(items) + 1 == 13
     assert [r[1] for r in rows[:-1]] == [item.description for _, item in items]
@@ -55,9 +56,15 @@ def test_sample_lists_every_in_kind_item_with_total() -> None:
 
 
 def _without_in_kind(data: dict[str, Any], keep: str | None = None) -> None:
+    """Drop every unit's in-kind items but keep's, and the task budget lines (实物投入) they paid."""
+    kept = set()
     for unit in [data["lead"], *data["members"]]:
         if unit["name"] != keep:
             unit["resources"]["in_kind"] = []
+        else:
+            kept.add(unit["credit_code"])
+    for task in data["tasks"]:
+        task["budget"] = [b for b in task["budget"] if b["source"] != "实物投入" or b.get("unit") in kept]
 
 
 def test_units_without_in_kind_items_are_omitted(base_data: dict[str, Any]) -> None:

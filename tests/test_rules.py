@@ -203,7 +203,7 @@ def test_every_rule_is_exercised() -> None:
 @pytest.mark.parametrize("change,code,severity", [
     (lambda d: d["chief_expert"].update(unit="91370200163562681G"), "CHIEF_EXPERT_EXTERNAL", "warning"),
     (lambda d: d["breach"].update(base="own_cash", floor=None), "BREACH_BASE_ZERO", "warning"),
-    (lambda d: d["lead"]["resources"]["in_kind"][0].update(valuation="评估作价"),
+    (lambda d: d["lead"]["resources"]["in_kind"][0].update(valuation="评估作价", confirmed_by=None),
      "IN_KIND_VALUATION_UNCONFIRMED", "warning"),
     (lambda d: d["benefit"].update(method="fixed_shares", shares=[
         {"unit": "91370200163562681G", "percent": "50"}, {"unit": d["lead"]["credit_code"], "percent": "50"}]),

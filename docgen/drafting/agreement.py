@@ -172,10 +172,11 @@ class Signature:
     designation: str
     role: str
     name: str
+    credit_code: str
 
     @classmethod
     def of(cls, party: Party) -> Signature:
-        return cls(party.designation, party.role, party.unit.name)
+        return cls(party.designation, party.role, party.unit.name, party.unit.credit_code)
 
 
 @dataclass(frozen=True)

@@ -110,9 +110,9 @@ def _sheets() -> tuple[Sheet, ...]:
         "id", "title", "content", "owner", "participants", "start", "end", "deliverables")))
     budget = Sheet("任务经费", (
         _column(Task, "id"),
-        _column(Task, "budget.source"), _column(Task, "budget.amount"),
+        _column(Task, "budget.source"), _column(Task, "budget.amount"), _column(Task, "budget.unit"),
     ))
-    funding = Sheet("经费投入", tuple(_column(FundingLine, p) for p in ("unit", "source", "year", "amount")))
+    funding = Sheet("经费投入", tuple(_column(FundingLine, p) for p in ("unit", "source", "year", "amount", "payer")))
     return units, tasks, budget, funding
 
 
