@@ -23,7 +23,7 @@ from docgen.drafting.supplement import (
     serial_name,
     supplement_context,
 )
-from docgen.errors import OutputError, OutputExistsError, RuleError, TemplateError
+from docgen.errors import OutputExistsError, RuleError, TemplateError
 from docgen.input.model import Consortium
 from docgen.output import (
     MANIFEST,
@@ -454,10 +454,7 @@ def _register_before(versions: list[dict[str, Any]], old: Consortium, old_digest
         return None, []
     source = next((v for v in reversed(versions) if v.get("input_sha256") == old_digest), None)
     if source is not None and "parties" in source:
-        try:
-            register = PartyRegister.from_json(source["parties"])
-        except ValueError as exc:
-            raise OutputError(Path(str(source["folder"])) / MANIFEST, f"当事人登记（parties）无效：{exc}") from None
+        register = PartyRegister.from_json(source["parties"], Path(str(source["folder"])) / MANIFEST)
         if register.covers(old):
             return register, []
     return original_register(old, serial - 1), [phrase("change_warnings.no_register", serial=serial)]

@@ -14,6 +14,7 @@ import pytest
 import docgen
 from docgen.documents import change_run
 from docgen.drafting.register import PartyRegister, register_of
+from docgen.errors import OutputError, TemplateError
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 VERSIONS = [SAMPLES / f"marine-ai-v{n}.yaml" for n in (1, 2, 3, 4)]
@@ -43,7 +44,7 @@ def _paragraphs(folder: Path, kind: str) -> list[str]:
 
 
 def test_register_of_a_series_keeps_retires_and_appends() -> None:
-    register = register_of(docgen.load(p) for p in VERSIONS)
+    register = register_of(*(docgen.load(p) for p in VERSIONS))
     assert register.serial == 3
     assert register.designation(IOT) == "乙方五"
     assert register.designation(JOINER) == "乙方八"
@@ -51,15 +52,19 @@ def test_register_of_a_series_keeps_retires_and_appends() -> None:
     assert register.designation("91370203MA3K9W5B9L") == "甲方"  # the replaced lead stays, as 甲方
     leaver = register.get(LEAVER)
     assert leaver is not None and (leaver.designation, leaver.left) == ("乙方四", 1)
-    with pytest.raises(KeyError):
+    with pytest.raises(TemplateError):
         register.designation(LEAVER)
-    assert PartyRegister.from_json(json.loads(json.dumps(register.as_json()))) == register
+    assert PartyRegister.from_json(json.loads(json.dumps(register.as_json())), Path("m.json")) == register
+    broken = register.as_json()
+    broken["parties"][5]["number"] = 4   # two parties numbered 乙方四
+    with pytest.raises(OutputError, match="称谓序号重复"):
+        PartyRegister.from_json(broken, Path("m.json"))
 
 
 def test_a_retired_number_is_never_given_again() -> None:
     v1, v2 = docgen.load(VERSIONS[0]), docgen.load(VERSIONS[1])
     extra = v2.members[1].model_copy(update={"credit_code": "91370200MA3C4B6X51", "name": "青岛测试新成员科技有限公司"})
-    after = register_of([v1, v2, v2.model_copy(update={"members": [*v2.members, extra]})])
+    after = register_of(v1, v2, v2.model_copy(update={"members": [*v2.members, extra]}))
     assert after.designation("91370200MA3C4B6X51") == "乙方九"   # not 乙方四, which the leaver had
 
 

@@ -10,11 +10,13 @@ run records the register it ends with in its manifest (``as_json``), so the next
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import typing
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from docgen.drafting.agreement import designation
+from docgen.errors import OutputError, TemplateError
 from docgen.input.model import Consortium
 
 __all__ = ["PartyRegister", "RegisteredParty", "advance", "original_register", "register_of"]
@@ -49,14 +51,14 @@ class PartyRegister:
         return found[-1] if found else None
 
     def number(self, credit_code: str) -> int:
-        """Return the party's number; raise KeyError for a unit that is not a current party."""
+        """Return the party's number; raise TemplateError for a unit that is not a current party."""
         party = self.get(credit_code)
         if party is None or party.left is not None:
-            raise KeyError(credit_code)
+            raise TemplateError(f"统一社会信用代码 {credit_code} 不是当事人登记中的现有当事人，无法称呼")
         return party.number
 
     def designation(self, credit_code: str) -> str:
-        """Return the current party's designation (乙方五); KeyError for any other unit."""
+        """Return the current party's designation (乙方五); TemplateError for any other unit."""
         return designation(self.number(credit_code))
 
     @property
@@ -83,29 +85,38 @@ class PartyRegister:
              "joined": p.joined, "left": p.left} for p in self.parties]}
 
     @classmethod
-    def from_json(cls, data: object) -> PartyRegister:
-        """Return the register a manifest recorded; raise ValueError naming what is wrong."""
-        if not isinstance(data, dict) or not isinstance(data.get("parties"), list):
-            raise ValueError("parties 不是列表")
-        serial = data.get("serial")
-        if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
-            raise ValueError("serial 不是非负整数")
-        parties = []
-        for index, entry in enumerate(data["parties"]):
-            try:
-                party = RegisteredParty(str(entry["credit_code"]), int(entry["number"]), str(entry["name"]),
-                                        int(entry["joined"]),
-                                        None if entry["left"] is None else int(entry["left"]))
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ValueError(f"parties[{index}] 无效（{exc}）") from None
-            parties.append(party)
-        numbers = [p.number for p in parties]
-        if len(set(numbers)) != len(numbers) or any(n < 0 for n in numbers):
-            raise ValueError("称谓序号重复或为负数")
-        current = [p.credit_code for p in parties if p.left is None]
-        if len(set(current)) != len(current):
-            raise ValueError("同一单位登记为两个现有当事人")
-        return cls(tuple(parties), serial)
+    def from_json(cls, data: object, source: Path) -> PartyRegister:
+        """Return the register the manifest at source recorded; raise OutputError naming what is wrong."""
+        problem = _invalid(data)
+        if problem:
+            raise OutputError(source, f"当事人登记（parties）无效：{problem}")
+        record = typing.cast(dict[str, Any], data)
+        parties = tuple(RegisteredParty(str(e["credit_code"]), int(e["number"]), str(e["name"]), int(e["joined"]),
+                                        None if e["left"] is None else int(e["left"]))
+                        for e in record["parties"])
+        return cls(parties, int(record["serial"]))
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _invalid(data: object) -> str:
+    """Return what is wrong with a recorded register, or "" when nothing is."""
+    if not isinstance(data, dict) or not isinstance(data.get("parties"), list):
+        return "parties 不是列表"
+    if not _whole(data.get("serial")):
+        return "serial 不是非负整数"
+    for index, entry in enumerate(data["parties"]):
+        if (not isinstance(entry, dict) or not isinstance(entry.get("credit_code"), str)
+                or not isinstance(entry.get("name"), str) or not _whole(entry.get("number"))
+                or not _whole(entry.get("joined")) or not (entry.get("left") is None or _whole(entry.get("left")))):
+            return f"parties[{index}] 缺少或写错 credit_code、name、number、joined、left"
+    numbers = [e["number"] for e in data["parties"]]
+    current = [e["credit_code"] for e in data["parties"] if e["left"] is None]
+    if len(set(numbers)) != len(numbers) or len(set(current)) != len(current):
+        return "称谓序号重复，或同一单位登记为两个现有当事人"
+    return ""
 
 
 def original_register(c: Consortium, serial: int = 0) -> PartyRegister:
@@ -134,12 +145,10 @@ def advance(register: PartyRegister, new: Consortium, serial: int) -> PartyRegis
     return PartyRegister(tuple(out), serial)
 
 
-def register_of(versions: Iterable[Consortium]) -> PartyRegister:
-    """Return the register after a series: the original version first, then each version as amended by
+def register_of(original: Consortium, *amended: Consortium) -> PartyRegister:
+    """Return the register after a series: the original version, then each version as amended by
     supplement No. 1, 2, … in order."""
-    register: PartyRegister | None = None
-    for serial, version in enumerate(versions):
-        register = original_register(version) if register is None else advance(register, version, serial)
-    if register is None:
-        raise ValueError("没有任何版本")
+    register = original_register(original)
+    for serial, version in enumerate(amended, start=1):
+        register = advance(register, version, serial)
     return register
