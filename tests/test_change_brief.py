@@ -225,13 +225,73 @@ def test_approval_names_the_duties_effective_on_signature(old: docgen.Consortium
 
 
 def test_one_rule_for_income_from_pre_exit_results(sample_text: str) -> None:
+    """F35: pre-exit results keep the original shares, the leaver's 12 % going to the lead unit (30 + 12 =
+    42 %); the new shares govern results made after the exit; the two articles say the same."""
     results = article(sample_text, "退出前成果的权益")
-    assert ("由退出前已经形成的项目成果所产生的收益，依照第九条调整后载于修改后的原协议第三十八条的比例分配；"
-            "甲方依照前款受让的收益分配份额，即通过该比例调整实现，不再另行按照乙方四原约定的比例计算") in results
-    assert "新加入的成员单位对该等收益不享有分配的权利" in results
+    assert ("退出生效前已经形成的项目成果所产生的收益，无论何时分配，均依照原协议第三十八条在本补充协议修改前的约定"
+            "分配，其中原属乙方四的份额（12%）归甲方，其他各方的份额不变；新加入的成员单位不参与该等收益的分配。"
+            "退出生效后形成的项目成果所产生的收益，依照第十条调整后载于修改后的原协议第三十八条的约定分配。") in results
+    assert "通过该比例调整实现" not in results
     shares = article(sample_text, "收益分配比例的调整")
-    assert "由退出前项目成果所产生的收益，依照第六条的约定分配" in shares
-    assert "不再参与变更后的分配" not in shares
+    assert ("适用于退出生效后形成的项目成果所产生的收益；退出生效前已经形成的项目成果所产生的收益，"
+            "依照第六条的约定分配") in shares
+    assert "适用于本补充协议生效之日以后分配的收益" not in shares
+
+
+def test_patent_transfer_takes_effect_on_registration(sample_text: str) -> None:
+    """F36: 专利法第十条 — a transfer of a patent (application) right takes effect on registration."""
+    results = article(sample_text, "退出前成果的权益")
+    assert "除专利申请权和专利权的转让依照本条第三款生效外，该转让自退出生效之日起生效" in results
+    assert ("其中专利申请权和专利权的转让，由乙方四与甲方另行订立书面转让合同，并于退出生效之日起三十日内共同向"
+            "国务院专利行政部门办理登记，自登记之日起生效") in results
+    assert "其他共有方应当配合办理著录项目变更手续" in results
+
+
+def test_exit_respects_project_approval_and_notice_period(old: docgen.Consortium, sample_text: str) -> None:
+    """F37: the original's project-period article (第五十一条) and notice period (第四十九条), cited by the
+    clause engine's references, not by fixed numbers."""
+    exit_ = article(sample_text, "成员退出")
+    assert ("须经项目管理部门批准的，乙方四的退出自批准之日起生效；批准前，乙方四依照原协议第五十一条的约定继续履行"
+            "其在项目中承担的义务") in exit_
+    assert "各方同意豁免原协议第四十九条关于退出方提前发出书面通知的期限要求。" in exit_
+    data = v2()
+    data["amendment"]["departures"][0]["notice_date"] = "2026-07-20"
+    text = article(supplement_text(old, data), "成员退出")
+    assert "乙方四已于2026年7月20日依照原协议第四十九条的约定向其他各方发出书面退出通知。" in text
+    assert "豁免" not in text
+
+
+def test_leaver_in_kind_and_third_party_money_are_settled(old: docgen.Consortium, sample_text: str) -> None:
+    """F38: the leaver's ¥9m compute contribution is settled (delivered part valued), its ¥2m 社会资本 is
+    said not to be its own investment, and the unused funds go to a named task and year (F41)."""
+    in_kind = article(sample_text, "非货币投入的结算")
+    assert ("智算集群算力资源（不少于150万卡时）（原协议约定折价人民币玖佰万元整（¥9,000,000.00））：截至退出生效"
+            "之日已经提供60万卡时，其余部分自退出生效之日起不再提供；已经提供的部分按照人民币叁佰陆拾万元整"
+            "（¥3,600,000.00）折价，计为乙方四的实际投入，不予返还，也不另行结算。") in in_kind
+    settlement = article(sample_text, "退出结算")
+    assert ("以乙方四名义引入的社会资本和其他资金人民币贰佰万元整（¥2,000,000.00）不属于乙方四依照原协议第二十四条"
+            "确定的投入金额") in settlement
+    assert "列入T3“海洋大模型智算底座与推理部署优化”2026年度的经费预算" in settlement
+    data = v2()
+    settled = data["amendment"]["departures"][0]["settlement"]
+    settled["in_kind"] = [{"item": "智算集群算力资源（不少于150万卡时）", "delivered": "60万卡时",
+                           "treatment": "retained", "until": "2027-06-30"}]
+    text = article(supplement_text(old, data), "非货币投入的结算")
+    assert "已经提供的部分，其他各方可以为完成攻关任务继续使用至2027年6月30日，不另行支付费用" in text
+    settled["in_kind"][0].update(treatment="returned", until=None)
+    assert "返还乙方四" in article(supplement_text(old, data), "非货币投入的结算")
+    settled["in_kind"] = []
+    assert set(errors(old, data)) == {"CHANGE_IN_KIND_UNSETTLED"}
+    settled["in_kind"] = [{"item": "别的东西", "treatment": "valued"},
+                          {"item": "智算集群算力资源（不少于150万卡时）", "delivered": "60万卡时",
+                           "treatment": "valued", "value": 9500000}]
+    assert set(errors(old, data)) == {"CHANGE_IN_KIND_UNKNOWN", "CHANGE_IN_KIND_TERMS"}
+
+
+def test_contribution_change_states_each_source(sample_text: str) -> None:
+    """F41: the lead's 社会资本 change is stated, not left to the new total."""
+    assert ("社会资本由人民币陆佰万元整（¥6,000,000.00）调整为人民币捌佰万元整（¥8,000,000.00）"
+            in article(sample_text, "投入的调整"))
 
 
 def test_refund_keeps_and_access_variants(old: docgen.Consortium) -> None:

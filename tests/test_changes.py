@@ -79,8 +79,8 @@ def test_supplement_recitals_name_the_original(old: docgen.Consortium, documents
 def test_supplement_has_one_article_per_change(new: docgen.Consortium, documents: dict[str, Any]) -> None:
     text = paragraphs(documents["supplement"].data)
     titles = [p.split("　")[1] for p in text if p.startswith("第") and "条　" in p[:8]]
-    assert titles[:9] == ["变更事项", "新成员加入", "加入前成果的使用", "数据许可", "成员退出", "退出前成果的权益",
-                          "退出结算", "投入的调整", "收益分配比例的调整"]
+    assert titles[:10] == ["变更事项", "新成员加入", "加入前成果的使用", "数据许可", "成员退出", "退出前成果的权益",
+                           "退出结算", "非货币投入的结算", "投入的调整", "收益分配比例的调整"]
     assert "原协议条款的修改" in titles and "附件的修订" in titles and "与原协议的关系" in titles
     body = "\n".join(text)
     assert "青岛海洋遥感研究院自本补充协议生效之日起加入联合体" in body

@@ -61,12 +61,12 @@ def test_schema_command_prints_json_schema() -> None:
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
-def test_init_writes_a_starter_that_passes_check_and_never_overwrites(tmp_path: Path) -> None:
+def test_init_writes_a_starter_that_check_refuses_until_filled_and_never_overwrites(tmp_path: Path) -> None:
     target = tmp_path / "new.yaml"
     assert run("init", str(target)).returncode == 0
     text = target.read_text(encoding="utf-8")
     assert "# 牵头单位" in text and "# 统一社会信用代码" in text
-    assert run("check", str(target)).returncode == 0
+    assert run("check", str(target)).returncode == 2  # placeholders: see test_starter.py
     second = run("init", str(target))
     assert second.returncode == 3 and "已存在" in second.stderr  # an existing output: exit 3
     assert target.read_text(encoding="utf-8") == text

@@ -94,4 +94,4 @@ def test_mechanism_article_points_at_the_article_listing_unanimous_matters() -> 
         version = agreement_version(docgen.load(path), load_library())
         listing = "organisation.council" if version.consortium.council else "organisation.decision"
         text = "".join(version.article("mechanisms.mechanisms").paragraphs)  # type: ignore[union-attr]
-        assert f"依照{version.numbers[listing]}须经各方一致同意的事项除外" in text
+        assert f"依照{version.numbers[listing]}约定的表决规则作出决定，依照该条须经各方一致同意的事项，从其约定" in text

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from docgen.constants import FUNDING_COLUMNS
+from docgen.constants import FUNDING_COLUMNS, FUNDING_SOURCES, SELF_FUNDED
 from docgen.input.model import (
     Accession,
     Amendment,
@@ -32,8 +32,8 @@ from docgen.input.model import (
 )
 from docgen.rules.change import ChangeSet, contribution_changed
 
-__all__ = ["ChangeTerms", "ContributionTerms", "JoinerTerms", "LeaderTerms", "LeaverTerms", "PartyName",
-           "SettlementTerms", "ShareTerms", "change_terms"]
+__all__ = ["ChangeTerms", "ContributionTerms", "InKindTerms", "JoinerTerms", "LeaderTerms", "LeaverTerms", "PartyName",
+           "SettlementTerms", "ShareTerms", "SourceChange", "change_terms"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,23 @@ class SettlementTerms:
     payee: PartyName | None
     due_date: dt.date | None
     fiscal: Decimal = Decimal("0")  # fiscal funding the leaver had in the original funding plan
+    third_party: Decimal = Decimal("0")  # 社会资本 and 其他资金 brought in under the leaver's name (not its own)
+    unused_task: str | None = None  # the task (label) the unused funds paid over go to
+    unused_year: int | None = None
+    in_kind: tuple[InKindTerms, ...] = ()
+
+
+@dataclass(frozen=True)
+class InKindTerms:
+    """One contribution in kind of a leaver: what it committed (the original's item) and how it is settled."""
+
+    description: str
+    value: Decimal              # the agreed value in the original
+    quantity: str | None
+    delivered: str | None       # what was provided by the exit; None: nothing
+    treatment: str              # returned / retained / valued
+    settled_value: Decimal      # valued: the value counted as delivered
+    until: dt.date | None       # retained: used until
 
 @dataclass(frozen=True)
 class LeaverTerms:
@@ -67,6 +84,7 @@ class LeaverTerms:
     kind: str                   # 自愿退出 / 除名
     reason: str
     effective_date: dt.date | None
+    notice_date: dt.date | None   # None: the original's notice period is waived
     handover_date: dt.date | None
     handover: tuple[tuple[str, PartyName], ...]   # (task label, new owner)
     participations: tuple[str, ...]               # tasks it only took part in
@@ -112,6 +130,16 @@ class ContributionTerms:
     people_after: int | None
     funding_before: Decimal
     funding_after: Decimal
+    sources: tuple[SourceChange, ...] = ()   # the non-own sources in its funding lines that change
+
+
+@dataclass(frozen=True)
+class SourceChange:
+    """One funding source of a unit (财政资助, 社会资本, 其他资金) before and after."""
+
+    source: str
+    before: Decimal
+    after: Decimal
 
 
 @dataclass(frozen=True)
@@ -160,6 +188,15 @@ def _funding(c: Consortium, code: str) -> Decimal:
     return sum((f.amount for f in c.funding if f.unit == code), Decimal(0))
 
 
+def _source_changes(cs: ChangeSet, code: str) -> tuple[SourceChange, ...]:
+    """Return the unit's funding by source, before and after, for each source other than its own cash."""
+    def total(c: Consortium, source: str) -> Decimal:
+        return sum((f.amount for f in c.funding if f.unit == code and f.source == source), Decimal(0))
+
+    return tuple(SourceChange(source, total(cs.old, source), total(cs.new, source)) for source in FUNDING_SOURCES
+                 if source != SELF_FUNDED and total(cs.old, source) != total(cs.new, source))
+
+
 def change_terms(cs: ChangeSet, designation: Callable[[Unit], str]) -> ChangeTerms:
     """Return the agreed terms of the change; designation names a unit as the supplement does."""
     units = {u.credit_code: u for u in [*cs.old.units, *cs.joined]}
@@ -180,7 +217,8 @@ def change_terms(cs: ChangeSet, designation: Callable[[Unit], str]) -> ChangeTer
                           old_units[u.credit_code].resources.cash, u.resources.cash,
                           tuple(old_units[u.credit_code].resources.in_kind), tuple(u.resources.in_kind),
                           old_units[u.credit_code].resources.people, u.resources.people,
-                          _funding(cs.old, u.credit_code), _funding(cs.new, u.credit_code))
+                          _funding(cs.old, u.credit_code), _funding(cs.new, u.credit_code),
+                          _source_changes(cs, u.credit_code))
         for u in contribution_changed(cs))
     shares: tuple[ShareTerms, ...] = ()
     if cs.shares_changed and cs.new.benefit.method == "fixed_shares":
@@ -207,14 +245,28 @@ def _leaver(cs: ChangeSet, unit: Unit, d: Departure, party: Callable[[str], Part
     settlement = None
     if d.settlement is not None:
         s = d.settlement
+
+        def source_total(*columns: str) -> Decimal:
+            return sum((f.amount for f in cs.old.funding
+                        if f.unit == unit.credit_code and FUNDING_COLUMNS[f.source] in columns), Decimal("0"))
+
+        agreed = {x.item: x for x in s.in_kind}
+        in_kind = tuple(
+            InKindTerms(k.description, k.value, k.quantity,
+                        agreed[k.description].delivered, agreed[k.description].treatment,
+                        agreed[k.description].value, agreed[k.description].until)
+            for k in unit.resources.in_kind if k.description in agreed)
+        tasks = {t.id: t for t in [*cs.old.tasks, *cs.new.tasks]}
         settlement = SettlementTerms(
             s.method, s.committed, s.delivered, s.used, s.delivered - s.used, s.committed - s.delivered, s.amount,
             party(s.payer) if s.payer else None, party(s.payee) if s.payee else None, s.due_date,
-            sum((f.amount for f in cs.old.funding
-                 if f.unit == unit.credit_code and FUNDING_COLUMNS[f.source] == "fiscal"), Decimal("0")))
+            source_total("fiscal"), source_total("social", "other"),
+            _task_label(tasks[s.unused_task]) if s.unused_task in tasks else s.unused_task, s.unused_year,
+            in_kind)
     return LeaverTerms(
         party=party(unit.credit_code), kind=d.kind, reason=d.reason.rstrip("。"), effective_date=d.effective_date,
-        handover_date=d.handover_date, handover=handover, participations=participations, settlement=settlement,
+        notice_date=d.notice_date, handover_date=d.handover_date, handover=handover, participations=participations,
+        settlement=settlement,
         results_income=d.results_income,
         assignee=party(d.results_assignee) if d.results_assignee else None,
         licences_kept=tuple(x for x in d.licences if x.direction == "keeps"),

@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from docgen.errors import InputError, InputProblem
-from docgen.input import text
+from docgen.input import placeholders, text
 from docgen.input.limits import Limits, check_data, check_json, check_yaml, limits, too_large
 from docgen.input.model import Consortium
 
@@ -138,13 +138,16 @@ def parse(data: Any, *, source: str | None = None, lines: dict[Loc, int] | None 
         bounded = check_data(data)
         if bounded is not None:
             raise InputError([InputProblem("", "输入", bounded.message)], source)
-    policy = [_policy_problem(loc, message, lines or {}) for loc, message in text.problems(data)]
+    policy = [_policy_problem(loc, message, lines or {}) for loc, message in placeholders.problems(data)]
+    marked = {p.path for p in policy}
+    policy += [p for loc, message in text.problems(data)
+               if (p := _policy_problem(loc, message, lines or {})).path not in marked]
     try:
         consortium = Consortium.model_validate(data)
     except ValidationError as exc:
         problems = _collapse_references([_problem(err, lines or {}) for err in exc.errors(include_url=False)])
         flagged = {p.path for p in policy}
-        raise InputError(policy + [p for p in problems if p.path not in flagged], source,
+        raise InputError(policy + [p for p in problems if not any(_under(p.path, f) for f in flagged)], source,
                          findings=rules_despite(data, lines or {})) from None
     policy += [_policy_problem(loc, message, lines or {}) for loc, message in text.date_problems(consortium)]
     if policy:

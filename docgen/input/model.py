@@ -50,6 +50,7 @@ __all__ = [
     "IPMechanism",
     "IPPolicy",
     "InKind",
+    "InKindSettlement",
     "Indicator",
     "LeadReplacement",
     "LeaverLicence",
@@ -505,6 +506,20 @@ class Effect(_Model):
     date: dt.date | None = Field(None, title="生效日期", description="condition 为 date 时必填")
 
 
+class InKindSettlement(_Model):
+    """How one of a leaving unit's contributions in kind is settled on its exit (民法典第五百六十六条)."""
+
+    item: Text = Field(title="非货币投入内容", description="与原协议该单位 resources.in_kind 中的 description 一致")
+    delivered: Text | None = Field(None, title="已提供情况",
+                                   description="截至退出生效之日已经提供的数量或者期限，如“80万卡时”；不填则未提供")
+    treatment: Literal["returned", "retained", "valued"] = Field(
+        title="已提供部分的处理",
+        description="returned：返还退出方；retained：其他各方继续使用至约定期限，不另行支付费用；"
+                    "valued：按约定折价计为退出方的实际投入，不予返还，也不另行结算")
+    value: Money = Field(Decimal("0"), title="已提供部分的折价（元）", description="valued 时填写")
+    until: dt.date | None = Field(None, title="留用期限届满日", description="retained 时必填")
+
+
 class Settlement(_Model):
     """How a leaving unit's funds are settled (民法典第五百六十六条: settlement on termination)."""
 
@@ -519,6 +534,13 @@ class Settlement(_Model):
     payer: CreditCode | None = Field(None, title="付款单位", description="支付结算金额的单位（统一社会信用代码）")
     payee: CreditCode | None = Field(None, title="收款单位", description="收取结算金额的单位（统一社会信用代码）")
     due_date: dt.date | None = Field(None, title="付款期限", description="结算金额最迟支付日期")
+    unused_task: str | None = Field(None, title="未使用经费的用途（任务）",
+                                    description="退出方划付的已投入但尚未使用的经费用于的攻关任务编号，如“T3”")
+    unused_year: int | None = Field(None, ge=2000, le=2100, title="未使用经费的用途（年度）",
+                                    description="该笔经费列入的经费投入计划年度")
+    in_kind: list[InKindSettlement] = Field(
+        default_factory=list, title="非货币投入的结算",
+        description="退出方在原协议中承诺的每一项非货币投入：已提供多少，已提供部分返还、留用还是折价")
 
 
 class LeaverLicence(_Model):
@@ -549,6 +571,9 @@ class Departure(_Model):
     effective_date: dt.date | None = Field(
         None, title="退出生效日期",
         description="不填则自补充协议生效之日起退出；补充协议晚于该日生效的，自补充协议生效之日起退出")
+    notice_date: dt.date | None = Field(
+        None, title="退出通知日期",
+        description="退出方依原协议发出书面退出通知的日期；不填则各方在补充协议中豁免原协议的提前通知期限")
     handover_date: dt.date | None = Field(
         None, title="交接完成期限",
         description="任务、资料和样品移交的最迟日期，不得晚于退出生效日期；不填则在退出生效前完成")

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from docgen.formatting import yuan
 from docgen.input.loading import field_label
-from docgen.input.model import Amendment, Consortium, Departure, Task, Unit
+from docgen.input.model import Amendment, Consortium, Departure, InKind, Settlement, Task, Unit
 from docgen.rules.guideline import Finding, check
 
 __all__ = ["ChangeSet", "Reassignment", "UnitUpdate", "change_findings", "check_change", "contribution_changed",
@@ -276,6 +276,9 @@ def _departure_rules(cs: ChangeSet, amendment: Amendment) -> Iterator[Finding]:
                 yield _error("CHANGE_LICENCE_EXPIRED", "许可期限届满日早于补充协议签订日期",
                              f"{path}.licences[{n}].until")
         yield from _settlement_rules(d, path, committed[d.unit], parties, signing)
+        unit = cs.old.unit(d.unit)
+        if d.settlement is not None and unit is not None:
+            yield from _in_kind_rules(d.settlement, f"{path}.settlement", unit.resources.in_kind, cs.new.tasks)
 
 
 def _settlement_rules(d: Departure, path: str, committed: Decimal, parties: set[str],
@@ -315,6 +318,30 @@ def _settlement_rules(d: Departure, path: str, committed: Decimal, parties: set[
         yield _error("CHANGE_SETTLEMENT_DUE_MISSING", "应写明结算金额的付款期限", f"{path}.due_date")
     elif s.due_date < signing:
         yield _error("CHANGE_SETTLEMENT_DUE_MISSING", "付款期限早于补充协议签订日期", f"{path}.due_date")
+
+
+def _in_kind_rules(s: Settlement, path: str, committed: list[InKind], tasks: list[Task]) -> Iterator[Finding]:
+    """Each contribution in kind of the leaver is settled once: returned, retained for use, or valued."""
+    items = {k.description: k for k in committed}
+    agreed = [x.item for x in s.in_kind]
+    for k in committed:
+        if k.description not in agreed:
+            yield _error("CHANGE_IN_KIND_UNSETTLED", f"退出方承诺的非货币投入“{k.description}”没有写明结算："
+                         "已经提供多少，已提供部分返还、留用还是折价", f"{path}.in_kind", "民法典第五百六十六条")
+    for n, x in enumerate(s.in_kind):
+        where = f"{path}.in_kind[{n}]"
+        if x.item not in items or agreed.count(x.item) > 1:
+            yield _error("CHANGE_IN_KIND_UNKNOWN", f"“{x.item}”不是退出方在原协议中承诺的非货币投入，或者重复列出",
+                         f"{where}.item")
+            continue
+        if x.treatment == "retained" and x.until is None:
+            yield _error("CHANGE_IN_KIND_TERMS", "已提供部分由其他各方留用的，应写明留用期限", f"{where}.until")
+        if x.treatment == "valued" and x.delivered and not (0 < x.value <= items[x.item].value):
+            yield _error("CHANGE_IN_KIND_TERMS", f"已提供部分的折价应大于0且不超过原协议约定的折价"
+                         f"{yuan(items[x.item].value)}", f"{where}.value")
+    if s.unused_task is not None and s.unused_task not in {t.id for t in tasks}:
+        yield _error("CHANGE_SETTLEMENT_TASK", f"未使用经费列入的攻关任务“{s.unused_task}”不在变更后的攻关任务中",
+                     f"{path}.unused_task")
 
 
 def _accession_rules(cs: ChangeSet, amendment: Amendment) -> Iterator[Finding]:
