@@ -13,7 +13,7 @@ from docgen.constants import DocumentKind
 from docgen.drafting.agreement import Agreement, AgreementVersion, BaseContext, agreement_version
 from docgen.drafting.commitments import assemble_commitments
 from docgen.drafting.consolidated import amended_agreement, reading_copy
-from docgen.drafting.plan import assemble_plan, load_outline
+from docgen.drafting.plan import PlanRevision, assemble_plan, load_outline
 from docgen.drafting.register import PartyRegister, original_register
 from docgen.drafting.supplement import (
     ChangeDraft,
@@ -123,9 +123,10 @@ def plan_document(consortium: Consortium, *, draft: bool = False) -> Document:
     return _plan(consortium, draft)
 
 
-def _plan(consortium: Consortium, draft: bool, base: BaseContext | None = None) -> Document:
+def _plan(consortium: Consortium, draft: bool, base: BaseContext | None = None,
+          revision: PlanRevision | None = None) -> Document:
     outline = load_outline(templates_dir() / PLAN_OUTLINE)
-    plan = assemble_plan(consortium, outline, draft=draft, base=base)
+    plan = assemble_plan(consortium, outline, draft=draft, base=base, revision=revision)
     data = render_docx(
         templates_dir() / PLAN_TEMPLATE,
         {"doc": plan},
@@ -414,7 +415,8 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, pr
     amendment_date = new.amendment.signing_date if new.amendment else new.signing_date
     original = _agreement(cs.old, change.old.outline)
     amended = _agreement(new, amended_agreement(change, draft=draft))
-    marked = track_changes(original.data, amended.data, author=f"{name}补充协议", date=amendment_date)
+    marked = track_changes(original.data, amended.data, author=f"{name}补充协议", date=amendment_date,
+                           header=phrase("redline.header"))
     consolidated_texts = supplement_library.documents.get("consolidated")
     if consolidated_texts is None:
         raise TemplateError("补充协议条款库缺少 consolidated.yaml（汇编本的标题、页眉说明和封面说明）")
@@ -434,7 +436,7 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, pr
         Document(DocumentKind.REDLINE,
                  safe_filename(amended.filename.removesuffix(".docx") + f"（{name}补充协议修订痕迹）") + ".docx",
                  marked, amended.template, amended.clauses),
-        _plan(new, draft, change.new.base),
+        _plan(new, draft, change.new.base, PlanRevision(name, amendment_date)),
         *_commitments(new, draft, change.new.base, change=name,
                       joined=tuple(u.credit_code for u in change.changeset.joined)),
     ], change
