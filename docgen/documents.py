@@ -7,11 +7,11 @@ import json
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from docgen.clauses.library import load_library
+from docgen.clauses.library import fingerprint, load_library
 from docgen.clauses.phrases import phrase, phrases_version
 from docgen.constants import DocumentKind
 from docgen.drafting.agreement import Agreement, AgreementVersion, BaseContext, agreement_version
-from docgen.drafting.commitments import assemble_commitments
+from docgen.drafting.commitments import assemble_commitments, commitment_reasons
 from docgen.drafting.consolidated import amended_agreement, reading_copy
 from docgen.drafting.plan import PlanRevision, assemble_plan, load_outline
 from docgen.drafting.register import PartyRegister, original_register
@@ -149,12 +149,13 @@ def commitment_documents(consortium: Consortium, *, draft: bool = False) -> list
 
 
 def _commitments(consortium: Consortium, draft: bool, base: BaseContext | None = None,
-                 change: str = "", joined: tuple[str, ...] = ()) -> list[Document]:
+                 change: str = "", joined: tuple[str, ...] = (), only: frozenset[str] | None = None) -> list[Document]:
     texts = load_library().documents.get(DocumentKind.COMMITMENT)
     if texts is None:
         raise TemplateError("条款库缺少 commitment.yaml（诚信承诺书文字）")
     documents = []
-    letters = assemble_commitments(consortium, texts, draft=draft, base=base, change=change, joined=joined)
+    letters = assemble_commitments(consortium, texts, draft=draft, base=base, change=change, joined=joined,
+                                   only=only)
     for index, letter in enumerate(letters, start=1):
         data = render_docx(
             templates_dir() / COMMITMENT_TEMPLATE,
@@ -357,7 +358,8 @@ def render_record(consortium: Consortium, *, draft: bool, pdf: bool, review: boo
     options: dict[str, object] = {"draft": draft, "pdf": pdf, "review": review}
     if scope != "all":
         options["for"] = scope
-    return {"command": "render", "options": options, "input": consortium.model_dump(mode="json")}
+    return {"command": "render", "options": options, "clause_library": fingerprint(load_library()),
+            "input": consortium.model_dump(mode="json")}
 
 
 def run_documents(consortium: Consortium, *, draft: bool = False, pdf: bool = False,
@@ -368,7 +370,8 @@ def run_documents(consortium: Consortium, *, draft: bool = False, pdf: bool = Fa
 
 
 def change_documents(old: Consortium, new: Consortium, *, serial: int = 1, previous: list[str] | None = None,
-                     draft: bool = False, register: PartyRegister | None = None) -> list[Document]:
+                     draft: bool = False, register: PartyRegister | None = None,
+                     pinned: dict[str, Any] | None = None, differences: list[str] | None = None) -> list[Document]:
     """Return the documents of a member change: supplement, consolidated agreement, change table,
     redline (the consolidated agreement with tracked changes against the original), plan, commitments.
 
@@ -377,11 +380,14 @@ def change_documents(old: Consortium, new: Consortium, *, serial: int = 1, previ
     an empty change, a departing lead unit or an unassigned task cannot be drafted at all.
 
     register is the party register the previous supplement ended with (``docgen.drafting.register``);
-    without it old's parties are designated in input order, as in the original agreement.
+    without it old's parties are designated in input order, as in the original agreement. pinned is
+    the clause-library record (``fingerprint``) of the run that drafted old: the articles whose clauses
+    differ now are named in the 修订对照表's introduction (see ``library_differences``); differences,
+    when given, are those names as a manifest recorded them (``docgen verify``).
     """
     changeset, findings = review_change(old, new)
     return _change_documents(changeset, findings, serial=serial, previous=previous or [], draft=draft,
-                             register=register)[0]
+                             register=register, pinned=pinned, differences=differences)[0]
 
 
 def _refuse_blocking(findings: list[Finding], draft: bool) -> None:
@@ -390,8 +396,29 @@ def _refuse_blocking(findings: list[Finding], draft: bool) -> None:
         raise RuleError(findings)
 
 
+def library_differences(pinned: dict[str, Any] | None, version: AgreementVersion) -> list[str]:
+    """Return the articles of version (the old agreement drafted with today's library) whose clause is not
+    the one the pinned record (``fingerprint`` in the manifest of the run that drafted it) names, each as
+    第六条（各方投入义务）; by hash where the record has one, else by version."""
+    if not pinned or not isinstance(pinned.get("clauses"), dict):
+        return []
+    now = fingerprint(load_library())["clauses"]
+    then: dict[str, Any] = pinned["clauses"]
+    out = []
+    for article in version.articles:
+        recorded, current = then.get(article.id), now.get(article.id)
+        same = (isinstance(recorded, dict) and current is not None
+                and recorded.get("sha256", current["sha256"]) == current["sha256"]
+                and recorded.get("version") == current["version"])
+        if not same:
+            out.append(phrase("change_warnings.article", number=article.number, title=article.title))
+    return out
+
+
 def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, previous: list[str],
-                      draft: bool, register: PartyRegister | None = None) -> tuple[list[Document], ChangeDraft]:
+                      draft: bool, register: PartyRegister | None = None,
+                      pinned: dict[str, Any] | None = None,
+                      differences: list[str] | None = None) -> tuple[list[Document], ChangeDraft, list[str]]:
     """Return ``change_documents`` from the ChangeSet and ``check_change``'s findings already computed,
     and the ChangeDraft they were drafted from (its ``after`` is the register the manifest records)."""
     _refuse_blocking(findings, draft)
@@ -403,7 +430,8 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, pr
     unresolved = tuple(str(f) for f in findings if f.severity == "error") if draft else ()
     supplement = assemble_supplement(change, library, supplement_library, serial=serial, previous=previous,
                                      draft=draft, findings=unresolved)
-    table = assemble_change_table(change, supplement_library, serial=serial, draft=draft)
+    differences = library_differences(pinned, change.old) if differences is None else differences
+    table = assemble_change_table(change, supplement_library, serial=serial, draft=draft, differences=differences)
     author = new.lead.name
     supplement_data = render_docx(templates_dir() / SUPPLEMENT_TEMPLATE, {"doc": supplement},
                                   properties={"title": supplement.title, "author": author,
@@ -438,27 +466,57 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, pr
                  marked, amended.template, amended.clauses),
         _plan(new, draft, change.new.base, PlanRevision(name, amendment_date)),
         *_commitments(new, draft, change.new.base, change=name,
-                      joined=tuple(u.credit_code for u in change.changeset.joined)),
-    ], change
+                      joined=tuple(u.credit_code for u in change.changeset.joined),
+                      only=frozenset(code for code, why in commitment_reasons(cs).items() if why)),
+    ], change, differences
 
 
-def _register_before(versions: list[dict[str, Any]], old: Consortium, old_digest: str,
+def _commitment_record(change: ChangeDraft, documents: list[Document]) -> list[dict[str, Any]]:
+    """Return, for each unit of the new version, whether the change run issues its 诚信承诺书 (the file)
+    and why, or why the one it gave before stands (``commitment_reasons``)."""
+    reasons = commitment_reasons(change.changeset)
+    files = {PurePosixPath(d.filename).stem.split("-", 1)[-1]: d.filename for d in documents
+             if d.kind == DocumentKind.COMMITMENT and d.filename.endswith(".docx")}
+    return [{"credit_code": p.unit.credit_code, "unit": p.unit.name, "designation": p.designation,
+             "file": files.get(safe_filename(p.unit.name)) if reasons[p.unit.credit_code] else None,
+             "reasons": reasons[p.unit.credit_code] or [phrase("change_commitments.unchanged")]}
+            for p in change.new.base.parties]
+
+
+def _source(root: Path, versions: list[dict[str, Any]], old_digest: str) -> dict[str, Any] | None:
+    """Return the manifest of the run that drafted old: the latest change run in root whose new version
+    it is, or else a render run written into root itself (``docgen render OLD -o ROOT``); None if neither."""
+    found: dict[str, Any] | None = next((v for v in reversed(versions) if v.get("input_sha256") == old_digest),
+                                        None)
+    if found is not None:
+        return found
+    path = root / MANIFEST
+    record: Any = None
+    try:
+        if path.is_file() and not path.is_symlink():
+            record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(record, dict) and record.get("command") == "render" and record.get("input_sha256") == old_digest:
+        return {**record, "folder": str(root)}
+    return None
+
+
+def _register_before(source: dict[str, Any] | None, old: Consortium,
                      serial: int) -> tuple[PartyRegister | None, list[str]]:
     """Return the party register supplement No. serial starts from, and warnings for the manifest.
 
-    The register is the one recorded by the change run whose new version is old (the latest such run
-    in the folder): the series continues from it, so every party keeps its designation. Without
-    earlier runs old is the original agreement. Earlier runs none of which produced old (a series
-    drafted out of order, or a manifest from before the register was recorded) leave old's own order,
-    with a warning saying so.
+    The register is the one recorded by source, the change run whose new version is old: the series
+    continues from it, so every party keeps its designation. Without any source and serial 1, old is
+    the original agreement. Otherwise (a series drafted out of order, a manifest from before the
+    register was recorded) old's parties are numbered in input order, with a warning saying so.
     """
-    if not versions:
-        return None, []
-    source = next((v for v in reversed(versions) if v.get("input_sha256") == old_digest), None)
     if source is not None and "parties" in source:
         register = PartyRegister.from_json(source["parties"], Path(str(source["folder"])) / MANIFEST)
         if register.covers(old):
             return register, []
+    if serial == 1:
+        return None, []
     return original_register(old, serial - 1), [phrase("change_warnings.no_register", serial=serial)]
 
 
@@ -475,9 +533,14 @@ def render_change(old: Consortium, new: Consortium, out_root: Path | str, *, dra
 
 def change_run(old: Consortium, new: Consortium, out_root: Path | str, *, draft: bool = False,
                old_sha256: str | None = None, new_sha256: str | None = None,
-               pdf: bool = False) -> tuple[Path, list[Finding]]:
+               pdf: bool = False, serial: int | None = None) -> tuple[Path, list[Finding]]:
     """Return ``render_change``'s manifest path and the findings of ``check_change`` (each version
-    checked once, the versions diffed once)."""
+    checked once, the versions diffed once).
+
+    serial, for a root without earlier runs (the service's temporary folder), is the supplement's number
+    when earlier supplements were drafted elsewhere: the parties are then numbered in old's input order,
+    with a warning, since their register is unknown.
+    """
     out_root = Path(out_root)
     old_digest = old_sha256 or input_digest(old)
     new_digest = new_sha256 or input_digest(new)
@@ -489,11 +552,17 @@ def change_run(old: Consortium, new: Consortium, out_root: Path | str, *, draft:
             if (version.get("base_sha256"), version.get("input_sha256")) == (old_digest, new_digest):
                 raise OutputExistsError(f"这两个版本之间的变更已生成为{serial_name(int(version['serial']))}补充协议"
                                         f"（{version['folder']}），未重复生成")
-        serial = (int(versions[-1]["serial"]) + 1) if versions else 1
+        serial = (int(versions[-1]["serial"]) + 1) if versions else (serial or 1)
         previous = [serial_name(int(v["serial"])) for v in versions]
-        register, warnings = _register_before(versions, old, old_digest, serial)
-        documents, change = _change_documents(changeset, findings, serial=serial, previous=previous, draft=draft,
-                                              register=register)
+        source = _source(root, versions, old_digest)
+        register, warnings = _register_before(source, old, serial)
+        pinned = source.get("clause_library") if source is not None else None
+        documents, change, differences = _change_documents(changeset, findings, serial=serial, previous=previous,
+                                                           draft=draft, register=register, pinned=pinned)
+        if source is None:
+            warnings.append(phrase("change_warnings.no_pin"))
+        elif differences:
+            warnings.append(phrase("change_warnings.library_changed", articles=differences))
         if pdf:
             documents = with_pdfs(documents, new, draft=draft,
                                   package_title=f"{new.name}{serial_name(serial)}补充协议材料", base=old)
@@ -501,6 +570,8 @@ def change_run(old: Consortium, new: Consortium, out_root: Path | str, *, draft:
         run = {"command": "change", "base_sha256": old_digest, "serial": serial, "previous": previous,
                "options": {"draft": draft, "pdf": pdf, "review": False},
                "parties": change.after.as_json(), "warnings": warnings,
+               "clause_library": fingerprint(load_library()), "library_differences": differences,
+               "commitments": _commitment_record(change, documents),
                "base_input": old.model_dump(mode="json"), "input": new.model_dump(mode="json")}
         commit(root, folder, contents_of(documents, new_digest, run))
     return out_root / folder / MANIFEST, findings

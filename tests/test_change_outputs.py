@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import itertools
+import json
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +54,31 @@ def test_plan_of_a_plain_render_is_not_marked_revised() -> None:
     data = docgen.render_plan(docgen.load(SAMPLES / "marine-ai-v1.yaml"))
     text = [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
     assert not any("修订" in p for p in text[:3])
+
+
+def test_change_reissues_only_the_commitments_that_changed_and_says_why(tmp_path: Path) -> None:
+    from docgen.documents import change_run
+
+    versions = [docgen.load(SAMPLES / f"marine-ai-v{n}.yaml") for n in (1, 2, 3, 4)]
+    issued: dict[int, list[str]] = {}
+    for serial, (old, new) in enumerate(itertools.pairwise(versions), start=1):
+        manifest_path, _ = change_run(old, new, tmp_path)
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        record = {c["unit"]: c for c in manifest["commitments"]}
+        assert set(record) == {u.name for u in new.units}
+        files = sorted(p.relative_to(manifest_path.parent).as_posix()
+                       for p in (manifest_path.parent / "诚信承诺书").glob("*.docx"))
+        assert files == sorted(c["file"] for c in record.values() if c["file"])
+        assert all(c["reasons"] for c in record.values())
+        for c in record.values():
+            if c["file"]:   # each letter opened: a 备案变更 commitment by that unit
+                text = "\n".join(p.text for p in docx.Document(manifest_path.parent / c["file"]).paragraphs)
+                assert c["unit"] in text and "备案变更" in text
+        issued[serial] = sorted(u for u, c in record.items() if c["file"])
+    first = {c["unit"]: c["reasons"] for c in json.loads(
+        (tmp_path / "补充协议第一号" / "manifest.json").read_text(encoding="utf-8"))["commitments"]}
+    assert issued[1] == ["青岛海图智算科技股份有限公司", "青岛海洋遥感研究院"]   # the lead and the joiner
+    assert first["青岛海洋遥感研究院"] == ["新加入成员单位，此前未出具诚信承诺书"]
+    assert first["青岛海事科技大学"] == ["备案信息和承诺投入均未变化，此前出具的诚信承诺书继续有效，不重新出具"]
+    assert "青岛蓝算数据智能科技有限公司" in issued[2]        # renamed in v3
+    assert {"青岛海图智算科技股份有限公司", "青岛蓝算数据智能科技有限公司"} <= set(issued[3])   # the lead swap

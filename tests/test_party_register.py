@@ -106,4 +106,12 @@ def test_a_series_out_of_order_warns(tmp_path: Path) -> None:
     manifest_path, _ = change_run(v1, v2, tmp_path)
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     assert manifest["serial"] == 2
-    assert len(manifest["warnings"]) == 1 and "无法沿用其当事人称谓登记" in manifest["warnings"][0]
+    assert "无法沿用其当事人称谓登记" in manifest["warnings"][0]
+
+
+def test_verify_drafts_a_later_supplement_again_with_its_register(series: Path) -> None:
+    from docgen.verify import verify_folder
+
+    for folder in ("补充协议第二号", "补充协议第三号"):
+        checks = verify_folder(series / folder)
+        assert checks and all(c.status == "ok" for c in checks), [c for c in checks if c.status != "ok"]

@@ -78,6 +78,13 @@ class PartyRegister:
         """Return whether every unit of c is a current party and no current party is missing from c."""
         return {u.credit_code for u in c.units} == {p.credit_code for p in self.current}
 
+    def retreat(self) -> PartyRegister:
+        """Return the register before its last supplement (what ``advance`` started from): its joiners
+        gone, its leavers parties again. ``docgen verify`` drafts a recorded change again from it."""
+        return PartyRegister(tuple(replace(p, left=None) if p.left == self.serial else p
+                                   for p in self.parties if p.joined != self.serial or self.serial == 0),
+                             max(self.serial - 1, 0))
+
     def as_json(self) -> dict[str, Any]:
         """Return the register as the manifest records it."""
         return {"serial": self.serial, "parties": [

@@ -565,12 +565,16 @@ def _fact_rows(change: ChangeDraft, words: dict[str, str]) -> list[ChangeRow]:
 
 
 def assemble_change_table(change: ChangeDraft, supplement_library: Library, *, serial: int,
-                          draft: bool = False) -> ChangeTable:
+                          draft: bool = False, differences: list[str] | None = None) -> ChangeTable:
     """Return the 修订对照表: the membership, task, funding and background-IP changes (with the annex that
     holds them), then one row per amended article, each before and after, with its number in the original
-    and in the consolidated text."""
+    and in the consolidated text.
+
+    differences names the original's articles whose clause the library has changed since the original
+    was drafted (``library_differences``); the introduction warns of them.
+    """
     texts = _texts(supplement_library, DocumentKind.CHANGE_TABLE)
-    context = supplement_context(change, serial, []).names()
+    context = {**supplement_context(change, serial, []).names(), "library_differences": differences or []}
     words = phrase_map("change_table")
     rows = _fact_rows(change, words)
     for a in change.amended:
