@@ -5,24 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docgen.clauses.library import fingerprint, load_library
 from docgen.clauses.phrases import phrase, phrases_version
 from docgen.constants import DocumentKind
 from docgen.drafting.agreement import Agreement, AgreementVersion, BaseContext, agreement_version
 from docgen.drafting.commitments import assemble_commitments, commitment_reasons
-from docgen.drafting.consolidated import amended_agreement, reading_copy
 from docgen.drafting.plan import PlanRevision, assemble_plan, load_outline
 from docgen.drafting.register import PartyRegister, original_register
-from docgen.drafting.supplement import (
-    ChangeDraft,
-    assemble_change_table,
-    assemble_supplement,
-    prepare_change,
-    serial_name,
-    supplement_context,
-)
 from docgen.errors import OutputExistsError, RuleError, TemplateError
 from docgen.input.model import Consortium
 from docgen.output import (
@@ -36,10 +27,16 @@ from docgen.output import (
     write_documents,
 )
 from docgen.render.docx import render_docx
-from docgen.render.redline import track_changes
 from docgen.resources import clauses_dir, templates_dir
-from docgen.rules.change import ChangeSet, review_change
 from docgen.rules.guideline import Finding, check, for_document, has_errors
+
+if TYPE_CHECKING:
+    from docgen.drafting.supplement import ChangeDraft
+    from docgen.rules.change import ChangeSet
+
+# The modules only a change run needs (docgen.rules.change, docgen.drafting.supplement and
+# .consolidated, docgen.render.redline) are imported by the functions that use them: a cold
+# ``docgen render`` saves their import (about 50 ms).
 
 __all__ = [
     "agreement_document",
@@ -385,6 +382,8 @@ def change_documents(old: Consortium, new: Consortium, *, serial: int = 1, previ
     differ now are named in the 修订对照表's introduction (see ``library_differences``); differences,
     when given, are those names as a manifest recorded them (``docgen verify``).
     """
+    from docgen.rules.change import review_change
+
     changeset, findings = review_change(old, new)
     return _change_documents(changeset, findings, serial=serial, previous=previous or [], draft=draft,
                              register=register, pinned=pinned, differences=differences)[0]
@@ -421,6 +420,16 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, pr
                       differences: list[str] | None = None) -> tuple[list[Document], ChangeDraft, list[str]]:
     """Return ``change_documents`` from the ChangeSet and ``check_change``'s findings already computed,
     and the ChangeDraft they were drafted from (its ``after`` is the register the manifest records)."""
+    from docgen.drafting.consolidated import amended_agreement, reading_copy
+    from docgen.drafting.supplement import (
+        assemble_change_table,
+        assemble_supplement,
+        prepare_change,
+        serial_name,
+        supplement_context,
+    )
+    from docgen.render.redline import track_changes
+
     _refuse_blocking(findings, draft)
     new = cs.new
     library = load_library()
@@ -544,6 +553,9 @@ def change_run(old: Consortium, new: Consortium, out_root: Path | str, *, draft:
     out_root = Path(out_root)
     old_digest = old_sha256 or input_digest(old)
     new_digest = new_sha256 or input_digest(new)
+    from docgen.drafting.supplement import serial_name
+    from docgen.rules.change import review_change
+
     changeset, findings = review_change(old, new)
     _refuse_blocking(findings, draft)  # before the folder is created: a refused change writes nothing
     with locked_root(out_root) as root:  # the serial is claimed and written under one lock

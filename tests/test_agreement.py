@@ -138,11 +138,11 @@ def test_amounts_in_words_and_figures_and_annex_totals(path: Path) -> None:
     total = sum(f.amount for f in consortium.funding)
     assert money(total) in text
     assert f"人民币{rmb_upper(total)}" in text
-    funding = next(t for t in document.tables if t.rows[0].cells[0].text == "单位名称")
+    funding = next(t for t in document.tables if [c.text for c in t.rows[0].cells[:2]] == ["单位", "自筹资金"])
     rows = table_rows(funding)
     assert len(rows) == 1 + len(consortium.units) + 1
     assert rows[-1][0] == "合计"
-    assert rows[-1][-1] == f"{total:,.2f}"
+    assert rows[0][5] == "资金合计" and rows[-1][5] == f"{total:,.2f}"
     members = next(t for t in document.tables if t.rows[0].cells[0].text == "序号" and "统一社会信用代码" in
                    [c.text for c in t.rows[0].cells])
     assert [r[1] for r in table_rows(members)[1:]] == [u.name for u in consortium.units]

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import docx
 import pytest
 from conftest import SAMPLES
+from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
 
 import docgen
+from docgen.input.totals import totals
 
 DEEP_SEA, HUMANOID = SAMPLES / "deep-sea-sensing.yaml", SAMPLES / "humanoid-robot.yaml"
 
@@ -28,3 +32,85 @@ def test_each_signature_block_names_unit_credit_code_signer_and_date(path: Path)
         assert text[seal + 1: seal + 4] == [f"统一社会信用代码：{unit.credit_code}",
                                             "法定代表人或授权代表（签字）：________________",
                                             "日期：______年____月____日"]
+
+
+def _tables(data: bytes) -> dict[str, list[list[str]]]:
+    """Return the annex tables by their first header cell and second header cell, as rows of cell texts."""
+    out = {}
+    for table in docx.Document(io.BytesIO(data)).tables:
+        rows = [[c.text for c in r.cells] for r in table.rows]
+        out["|".join(rows[0][:2])] = rows
+    return out
+
+
+def _money(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
+
+
+@pytest.mark.parametrize("path", [DEEP_SEA, HUMANOID], ids=lambda p: p.name)
+def test_annexes_agree_with_the_input_and_each_other(path: Path) -> None:
+    consortium = docgen.load(path)
+    sums = totals(consortium)
+    data = docgen.render_agreement(consortium)
+    tables = _tables(data)
+    short = {u.credit_code: u.display_name for u in consortium.units}
+
+    # 附件1: the 简称 the other annexes use, each unit's cash, in-kind and people (never 0人)
+    members = tables["序号|单位名称"]
+    assert members[0][2:4] == ["简称", "统一社会信用代码"] and members[0][-3:] == ["资金投入合计", "实物投入折价合计",
+                                                                          "研发人员"]
+    for row, unit in zip(members[1:], consortium.units, strict=True):
+        ut = sums.unit(unit.credit_code)
+        assert ut is not None
+        assert row[2] == (unit.short_name or "—") and row[3] == unit.credit_code
+        assert [_money(row[7]), _money(row[8])] == [ut.cash, ut.in_kind]
+        assert row[9] == (f"{unit.resources.people}人" if unit.resources.people else "—")
+    defined = {r[2] for r in members[1:]} | {r[1] for r in members[1:]}
+
+    # 附件2: each task's payer rows add up to the task budget; every payer a defined name
+    tasks = {r[0]: _money(r[-1]) for r in tables["编号|任务名称"][1:-1]}
+    shares = tables["任务编号|出资单位"]
+    assert shares[0][2:] == ["自筹资金", "财政资助", "社会资本", "其他资金", "实物投入", "合计"]
+    for task in consortium.tasks:
+        rows = [r for r in shares[1:-1] if r[0] == task.id and r[1] != "小计"]
+        assert rows and {r[1] for r in rows} <= defined
+        for r in rows:
+            assert sum(map(_money, r[2:7]), Decimal(0)) == _money(r[7])
+        assert sum((_money(r[7]) for r in rows), Decimal(0)) == tasks[task.id] == sum(
+            (b.amount for b in task.budget), Decimal(0))
+        payer_of = {short[b.unit or task.owner] for b in task.budget}
+        assert {r[1] for r in rows} == payer_of
+
+    # 附件3: per unit by source equals 附件2's per-payer sums (one computation), and the funding lines
+    funding = tables["单位|自筹资金"]
+    for row, ut in zip(funding[1:-1], sums.units, strict=True):
+        assert row[0] == short[ut.code]
+        assert [_money(v) for v in row[1:5]] == list(ut.cash_by_source.values())
+        for column, source in zip(row[1:5], ("自筹资金", "财政资助", "社会资本", "其他资金"), strict=True):
+            paid = sum((_money(r[2 + ("自筹资金", "财政资助", "社会资本", "其他资金").index(source)])
+                        for r in shares[1:-1] if r[1] == row[0]), Decimal(0))
+            assert paid == _money(column), (row[0], source)
+    assert [_money(v) for v in funding[-1][1:]] == [*sums.by_source.values(), sums.cash, sums.in_kind, sums.total]
+
+    # 附件3 by year: the total row per year is the sum of the funding lines of that year; payers printed
+    by_year = tables["单位|资金来源"]
+    years = sorted({f.year for f in consortium.funding})
+    assert by_year[0][3:-1] == [f"{y}年" for y in years]
+    total_row = by_year[-1]
+    for y, cell in zip(years, total_row[3:-1], strict=True):
+        assert _money(cell) == sum((f.amount for f in consortium.funding if f.year == y), Decimal(0))
+    assert _money(total_row[-1]) == sums.cash
+    for f in consortium.funding:
+        if f.payer:
+            assert any(r[0] == short[f.unit] and r[1] == f.source and r[2] == f.payer for r in by_year[1:])
+    assert all(r[0] in defined for r in by_year[1:] if r[1] in {"自筹资金", "财政资助", "社会资本", "其他资金", "小计"})
+
+
+def test_wide_annexes_are_on_landscape_pages() -> None:
+    document = docx.Document(io.BytesIO(docgen.render_agreement(docgen.load(DEEP_SEA))))
+    sections = document.sections
+    assert [s.orientation for s in sections] == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
+    assert sections[1].page_width > sections[1].page_height
+    # every annex table repeats its header row on each page
+    for table in document.tables:
+        assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None

@@ -147,6 +147,7 @@ def test_cached_and_uncached_renders_give_the_same_bytes(tmp_path: Path) -> None
                        cwd=ROOT, env=env, check=True, capture_output=True)
         outputs.append({p.name: p.read_bytes() for p in sorted((tmp_path / name).glob("*.docx"))})
     assert len(list((tmp_path / "cache").glob("jinja-*.bin"))) == 1
+    assert len(list((tmp_path / "cache").glob("docx-*.bin"))) == 4  # the prepared templates
     assert outputs[0] and outputs[0] == outputs[1] == outputs[2]
 
 

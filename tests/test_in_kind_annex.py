@@ -13,7 +13,7 @@ from docgen.clauses.phrases import phrase
 from docgen.formatting import amount
 from docgen.input.totals import totals
 
-HEADER = ["单位名称", "投入内容", "数量或期限", "折价金额（元）"]
+HEADER = ["单位", "投入内容", "用于任务", "数量或期限", "作价方式", "作价确认", "折价金额"]
 
 
 def _document(consortium: docgen.Consortium) -> docx.document.Document:
@@ -35,14 +35,16 @@ def test_sample_lists_every_in_kind_item_with_total() -> None:
     document = _document(consortium)
     rows = _in_kind_rows(document)
     assert rows is not None
-    assert ["青岛蓝港海洋工程集团有限公司", "海试作业船舶及海上作业平台使用（累计不少于60个船日）",
-            "2027年7月至2028年12月，累计不少于60个船日", "7,500,000.00"] in rows
-    assert ["青岛海澜深海科技股份有限公司", "深海潜标与着陆器平台3套共享使用", "3套，2027年7月至2028年12月",
-            "4,200,000.00"] in rows
+    assert ["蓝港海工", "海试作业船舶及海上作业平台使用（累计不少于60个船日）", "T6",
+            "2027年7月至2028年12月，累计不少于60个船日", "评估作价",
+            "山东正源资产评估有限公司鲁正源评报字〔2025〕第0562号资产评估报告", "7,500,000.00"] in rows
+    assert ["海澜深海", "深海潜标与着陆器平台3套共享使用", "T6", "3套，2027年7月至2028年12月", "协商作价",
+            "联合体理事会2025年11月20日第一次会议确认", "4,200,000.00"] in rows
+    assert rows[-2][2] == "联合体整体"   # the association's item serves no one task
     items = totals(consortium).in_kind_items
     assert len(rows) == len(items) + 1 == 13
     assert [r[1] for r in rows[:-1]] == [item.description for _, item in items]
-    assert rows[-1] == ["合计", "", "", "35,200,000.00"]
+    assert rows[-1] == ["合计"] * 6 + ["35,200,000.00"]   # the label spans six columns
     assert rows[-1][-1] == amount(totals(consortium).in_kind)
     # the table sits in 附件3 (经费投入计划表), before 附件4, under its caption
     paragraphs = _paragraphs(document)
@@ -71,11 +73,12 @@ def test_units_without_in_kind_items_are_omitted(base_data: dict[str, Any]) -> N
     def change(data: dict[str, Any]) -> None:
         _without_in_kind(data, keep="青岛蓝港海洋工程集团有限公司")
         unit = next(u for u in data["members"] if u["name"] == "青岛蓝港海洋工程集团有限公司")
-        unit["resources"]["in_kind"][0].update(description="海试作业船舶使用", quantity="累计不少于60个船日")
+        unit["resources"]["in_kind"][0].update(description="海试作业船舶使用", quantity=None, valuation="协商作价",
+                                               confirmed_by=None)
 
     rows = _in_kind_rows(_document(changed(base_data, change)))
-    assert rows == [["青岛蓝港海洋工程集团有限公司", "海试作业船舶使用", "累计不少于60个船日", "7,500,000.00"],
-                    ["合计", "", "", "7,500,000.00"]]
+    assert rows == [["蓝港海工", "海试作业船舶使用", "T6", "—", "协商作价", "—", "7,500,000.00"],
+                    ["合计"] * 6 + ["7,500,000.00"]]
 
 
 def test_no_in_kind_items_says_so(base_data: dict[str, Any]) -> None:

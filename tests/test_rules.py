@@ -112,6 +112,10 @@ BREAKS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "IMPLAUSIBLE_DATE": (lambda d: d.update(signing_date="1999-12-31"), "signing_date"),
     "IMPLAUSIBLE_COUNT": (lambda d: d["members"][0]["resources"].update(people=200_000),
                           "members[0].resources.people"),
+    "BUDGET_TASK_YEAR_OUTSIDE": (lambda d: d["tasks"][0]["budget"][0].update(year=2035),
+                                 "tasks[0].budget[0].year"),
+    "FUNDING_YEAR_MISMATCH": (lambda d: [line.update(year=int(str(t["start"])[:4]))
+                                         for t in d["tasks"] for line in t["budget"]], "lead.credit_code"),
 }
 
 

@@ -46,13 +46,41 @@ class Question(BaseModel):
 
     def answer(self, sentence: str) -> str | None:
         """Return the answer this sentence gives, or None."""
-        if not re.search(self.scope, sentence):
+        return _matcher(self).answer(sentence)
+
+
+@dataclass(frozen=True)
+class _Matcher:
+    """A question's regexes, compiled once: a check reads every sentence against every question."""
+
+    scope: re.Pattern[str]
+    capture: re.Pattern[str] | None
+    answers: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
+
+    def answer(self, sentence: str) -> str | None:
+        if not self.scope.search(sentence):
             return None
         if self.capture is not None:
-            match = re.search(self.capture, sentence)
+            match = self.capture.search(sentence)
             return next((g for g in match.groups() if g), None) if match else None
-        return next((key for key, patterns in self.answers.items()
-                     if any(re.search(p, sentence) for p in patterns)), None)
+        return next((key for key, patterns in self.answers if any(p.search(sentence) for p in patterns)), None)
+
+
+# id(question) → (question, its matcher); the question is kept so that its id stays its own.
+_MATCHERS: dict[int, tuple[Question, _Matcher]] = {}
+
+
+def _matcher(question: Question) -> _Matcher:
+    """Return the compiled regexes of question (compiled on first use, then cached)."""
+    cached = _MATCHERS.get(id(question))
+    if cached is None or cached[0] is not question:
+        cached = (question, _Matcher(
+            re.compile(question.scope),
+            re.compile(question.capture) if question.capture is not None else None,
+            tuple((key, tuple(re.compile(p) for p in patterns)) for key, patterns in question.answers.items()),
+        ))
+        _MATCHERS[id(question)] = cached
+    return cached[1]
 
 
 class _Questions(BaseModel):
@@ -110,10 +138,11 @@ def _clip(sentence: str, width: int = 60) -> str:
 def statements(where: str, paragraphs: Iterable[str], questions: Sequence[Question]) -> list[Statement]:
     """Return every answer these paragraphs give, sentence by sentence."""
     found = []
+    matchers = [(question, _matcher(question)) for question in questions]
     for paragraph in paragraphs:
         for sentence in _SENTENCE.findall(paragraph):
-            for question in questions:
-                answer = question.answer(sentence)
+            for question, matcher in matchers:
+                answer = matcher.answer(sentence)
                 if answer is not None:
                     found.append(Statement(question, answer, where, sentence))
     return found

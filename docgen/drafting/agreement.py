@@ -30,10 +30,26 @@ from docgen.clauses.engine import (
 )
 from docgen.clauses.library import DocumentTexts, Library
 from docgen.clauses.phrases import phrase
-from docgen.constants import ACADEMIC_KINDS, ENTERPRISE, FUNDING_COLUMNS, FUNDING_SOURCES, DocumentKind, FundingSource
+from docgen.constants import (
+    ACADEMIC_KINDS,
+    ENTERPRISE,
+    FUNDING_COLUMNS,
+    FUNDING_SOURCES,
+    SELF_FUNDED,
+    DocumentKind,
+    FundingSource,
+)
 from docgen.errors import TemplateError
 from docgen.formatting import amount, cn_date
-from docgen.input.model import Consortium, Mechanisms, PromotionMechanism, StandardMechanism, Task, Unit
+from docgen.input.model import (
+    IN_KIND_SOURCE,
+    Consortium,
+    Mechanisms,
+    PromotionMechanism,
+    StandardMechanism,
+    Task,
+    Unit,
+)
 from docgen.input.totals import Totals, damages, damages_base, investment_ratios, totals
 from docgen.render.docx import render_text
 
@@ -42,7 +58,8 @@ if typing.TYPE_CHECKING:
 
 __all__ = [
     "Agreement", "AgreementVersion", "Annex", "AnnexRow", "Article", "BackgroundIPRow", "BaseContext", "Chapter",
-    "FundingRow", "InKindRow", "InKindTable", "MemberRow", "Party", "PartyRow", "Signature", "TaskRow", "TaskView",
+    "FundingRow", "GridCell", "GridTable", "InKindRow", "InKindTable", "MemberRow", "Party", "PartyRow", "Signature",
+    "TaskRow", "TaskShareRow", "TaskView",
     "agreement_version",
     "annex_citation", "annex_heading", "assemble_agreement", "base_context", "designation", "number_items", "parties",
 ]
@@ -76,6 +93,10 @@ class MemberRow:
     kind: str
     chain_position: str
     role: str
+    short_name: str = ""       # 简称 used in the other annexes ("—" when the unit has none)
+    cash: str = ""             # 资金投入合计: all cash through the unit (附件3's row total)
+    in_kind: str = ""          # 实物投入折价合计
+    people: str = ""           # 投入研发人员, "—" when the brief gives none (never 0人)
 
 
 @dataclass(frozen=True)
@@ -92,8 +113,29 @@ class TaskRow:
 
 
 @dataclass(frozen=True)
+class TaskShareRow:
+    """A row of the task annex's 任务经费分担明细: one paying unit's part of a task budget, by source.
+
+    ``subtotal`` marks a task's 小计 row (a task with more than one paying unit).
+    """
+
+    task: str
+    unit: str
+    self: str
+    fiscal: str
+    social: str
+    other: str
+    in_kind: str
+    total: str
+    subtotal: bool = False
+
+
+@dataclass(frozen=True)
 class FundingRow:
-    """A row of the funding annex: one unit's amounts by source (columns as in FUNDING_COLUMNS) and total."""
+    """A row of the funding annex: one unit's amounts by source (columns as in FUNDING_COLUMNS) and total.
+
+    ``total`` is the unit's cash; ``in_kind`` its in-kind value and ``overall`` both.
+    """
 
     unit: str
     self: str
@@ -101,6 +143,27 @@ class FundingRow:
     social: str
     other: str
     total: str
+    in_kind: str = ""
+    overall: str = ""
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """A cell of a table whose columns follow the data (the funding annex's years): text, span, alignment."""
+
+    text: str
+    span: int = 1
+    align: str = "left"
+    fill: str = "auto"
+
+
+@dataclass(frozen=True)
+class GridTable:
+    """A table laid out by the template's table tags: relative column widths, header cells, rows of cells."""
+
+    widths: tuple[int, ...]
+    header: tuple[GridCell, ...]
+    rows: tuple[tuple[GridCell, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -111,6 +174,9 @@ class InKindRow:
     description: str
     quantity: str
     value: str
+    task: str = ""
+    valuation: str = ""
+    confirmed_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,7 +201,7 @@ class InKindTable:
     none: str
 
 
-AnnexRow = MemberRow | TaskRow | FundingRow | InKindRow | BackgroundIPRow
+AnnexRow = MemberRow | TaskRow | TaskShareRow | FundingRow | InKindRow | BackgroundIPRow
 
 
 @dataclass(frozen=True)
@@ -148,6 +214,9 @@ class Annex:
     total: str = ""                            # a single total (the task table's budget column)
     total_row: FundingRow | None = None        # a whole total row (the funding table)
     in_kind: InKindTable | None = None         # the funding annex's in-kind items table
+    shares: tuple[TaskShareRow, ...] = ()      # the task annex's 任务经费分担明细 (per task and paying unit)
+    shares_total: TaskShareRow | None = None
+    by_year: GridTable | None = None           # the funding annex's cash by unit, source, payer and year
 
 
 @dataclass(frozen=True)
@@ -393,45 +462,130 @@ def _render_fixed(texts: DocumentTexts, attr: str, context: dict[str, Any]) -> s
     return render_text(getattr(texts, attr), f"{texts.document}.{attr}.txt", context).strip()
 
 
+def _people(n: int | None) -> str:
+    return phrase("annexes.people", n=n) if n else phrase("annexes.no_people")
+
+
+def _share_row(task: str, unit: str, values: dict[str, Decimal], *, subtotal: bool = False) -> TaskShareRow:
+    """Return a 任务经费分担明细 row: the amounts by source (实物投入 included) and their sum."""
+    def of(source: str) -> str:
+        return amount(values.get(source, Decimal(0)))
+
+    self_funded, fiscal, social, other = FUNDING_SOURCES
+    return TaskShareRow(task=task, unit=unit, self=of(self_funded), fiscal=of(fiscal), social=of(social),
+                        other=of(other), in_kind=of(IN_KIND_SOURCE), total=amount(sum(values.values(), Decimal(0))),
+                        subtotal=subtotal)
+
+
+def task_shares(c: Consortium, sums: Totals,
+                names: dict[str, str]) -> tuple[tuple[TaskShareRow, ...], TaskShareRow]:
+    """Return the 任务经费分担明细 rows (each task's paying units, a 小计 where it has several) and the total."""
+    rows: list[TaskShareRow] = []
+    for task in c.tasks:
+        tt = sums.task(task.id)
+        if tt is None or not tt.by_payer:
+            continue
+        payers = sorted(tt.by_payer, key=lambda code: (code != task.owner, code not in names,
+                                                       list(names).index(code) if code in names else 0))
+        for code in payers:
+            rows.append(_share_row(task.id, names.get(code, code), tt.by_payer[code]))
+        if len(payers) > 1:
+            whole: dict[str, Decimal] = {}
+            for values in tt.by_payer.values():
+                for source, value in values.items():
+                    whole[source] = whole.get(source, Decimal(0)) + value
+            rows.append(_share_row(task.id, phrase("annexes.subtotal"), whole, subtotal=True))
+    return tuple(rows), _share_row(phrase("annexes.total"), "", sums.task_budget_by_source(), subtotal=True)
+
+
+def funding_by_year(c: Consortium, sums: Totals, names: dict[str, str]) -> GridTable | None:
+    """Return the funding annex's cash by unit, source, payer and year, with totals per unit, source and year.
+
+    None when the brief has no funding lines.
+    """
+    years = sorted(sums.cash_by_year)
+    if not years:
+        return None
+    number, label = "right", "left"
+
+    def figures(values: list[Decimal]) -> tuple[GridCell, ...]:
+        return tuple(GridCell(amount(v), align=number) for v in values)
+
+    header = (GridCell(phrase("annexes.by_year.unit"), align="center"),
+              GridCell(phrase("annexes.by_year.source"), align="center"),
+              GridCell(phrase("annexes.by_year.payer"), align="center"),
+              *(GridCell(phrase("annexes.by_year.year", year=y), align="center") for y in years),
+              GridCell(phrase("annexes.total"), align="center"))
+    rows: list[tuple[GridCell, ...]] = []
+    for ut in sums.units:
+        if not ut.cash_lines:
+            continue
+        name = names[ut.code]
+        order: dict[str, int] = {source: i for i, source in enumerate(FUNDING_SOURCES)}
+        keys = sorted({(s, p) for s, p, _ in ut.cash_lines}, key=lambda k: (order.get(k[0], 0), k[1] or ""))
+        for source, payer in keys:
+            values = [ut.cash_lines.get((source, payer, y), Decimal(0)) for y in years]
+            shown = payer or (phrase("annexes.by_year.own") if source == SELF_FUNDED else phrase("annexes.no_payer"))
+            rows.append((GridCell(name, align=label), GridCell(source, align=label), GridCell(shown, align=label),
+                         *figures([*values, sum(values, Decimal(0))])))
+        rows.append((GridCell(name, align=label), GridCell(phrase("annexes.subtotal"), span=2, align=label),
+                     *figures([*(ut.cash_by_year.get(y, Decimal(0)) for y in years), ut.cash])))
+    for source, whole in sums.by_source.items():
+        if whole:
+            rows.append((GridCell(phrase("annexes.by_year.source_total", source=source), span=3, align=label),
+                         *figures([*(sums.cash_in(source, y) for y in years), whole])))
+    rows.append((GridCell(phrase("annexes.total"), span=3, align="center"),
+                 *figures([*(sums.cash_by_year[y] for y in years), sums.cash])))
+    widths = (1900, 1000, 2700, *(1450 for _ in years), 1550)
+    return GridTable(widths, header, tuple(rows))
+
+
 def annex_tables(c: Consortium, titles: dict[str, str], context: BaseContext) -> dict[str, Annex]:
-    """Return the annex tables computed from the data, titled from titles {key: heading}."""
+    """Return the annex tables computed from the data, titled from titles {key: heading}.
+
+    Every figure comes from ``context.totals`` (docgen/input/totals.py), so the annexes agree with each
+    other and with the articles. The tables after 附件1 name units by the 简称 附件1 defines.
+    """
+    sums = context.totals
     names = {u.credit_code: u.display_name for u in c.units}
-    members = tuple(
-        MemberRow(no=str(i), designation=p.designation, name=p.unit.name, credit_code=p.unit.credit_code,
-                  kind=p.unit.kind, chain_position=p.unit.chain_position, role=p.unit.role)
-        for i, p in enumerate(context.parties, start=1)
-    )
+    members = []
+    for i, p in enumerate(context.parties, start=1):
+        ut = sums.unit(p.unit.credit_code)
+        members.append(MemberRow(
+            no=str(i), designation=p.designation, name=p.unit.name, credit_code=p.unit.credit_code,
+            kind=p.unit.kind, chain_position=p.unit.chain_position, role=p.unit.role,
+            short_name=p.unit.short_name or phrase("annexes.no_short_name"),
+            cash=amount(ut.cash if ut else Decimal(0)), in_kind=amount(ut.in_kind if ut else Decimal(0)),
+            people=_people(p.unit.resources.people)))
+    budgets = {t.id: t.budget for t in sums.tasks}
     tasks = tuple(
         TaskRow(id=t.id, title=t.title, owner=names.get(t.owner, t.owner),
                 participants=phrase("annexes.list_separator").join(names.get(p, p) for p in t.participants)
                 or phrase("annexes.no_participants"),
                 period=phrase("annexes.period", start=t.start, end=t.end),
                 deliverables=phrase("annexes.deliverable_separator").join(t.deliverables),
-                budget=amount(t.budget_total))
+                budget=amount(budgets.get(t.id, Decimal(0))))
         for t in context.tasks
     )
-    task_total = sum((t.budget_total for t in context.tasks), Decimal(0))
-    keys = FUNDING_COLUMNS
-    funding_rows = []
-    column_totals = {k: Decimal(0) for k in keys.values()}
-    by_unit: dict[tuple[str, str], Decimal] = {}  # (unit, source) → amount, in one pass over the funding lines
-    for f in c.funding:
-        by_unit[f.unit, f.source] = by_unit.get((f.unit, f.source), Decimal(0)) + f.amount
-    for unit in c.units:
-        sums = {keys[s]: by_unit.get((unit.credit_code, s), Decimal(0)) for s in FUNDING_SOURCES}
-        for k, v in sums.items():
-            column_totals[k] += v
-        funding_rows.append(FundingRow(unit=unit.name, **{k: amount(v) for k, v in sums.items()},
-                                       total=amount(sum(sums.values(), Decimal(0)))))
-    funding_total = FundingRow(unit=phrase("annexes.total"), **{k: amount(v) for k, v in column_totals.items()},
-                               total=amount(sum(column_totals.values(), Decimal(0))))
+    task_total = sum(budgets.values(), Decimal(0))
+    shares, shares_total = task_shares(c, sums, names)
+    funding_rows = [
+        FundingRow(unit=names[ut.code], **{FUNDING_COLUMNS[s]: amount(ut.cash_by_source[s]) for s in FUNDING_SOURCES},
+                   total=amount(ut.cash), in_kind=amount(ut.in_kind), overall=amount(ut.total))
+        for ut in sums.units
+    ]
+    funding_total = FundingRow(unit=phrase("annexes.total"),
+                               **{FUNDING_COLUMNS[s]: amount(sums.by_source[s]) for s in FUNDING_SOURCES},
+                               total=amount(sums.cash), in_kind=amount(sums.in_kind), overall=amount(sums.total))
     in_kind = InKindTable(
         caption=phrase("annexes.in_kind_caption"),
-        rows=tuple(InKindRow(unit=unit.name, description=item.description,
-                             quantity=item.quantity or phrase("annexes.no_quantity"), value=amount(item.value))
-                   for unit, item in context.totals.in_kind_items),
+        rows=tuple(InKindRow(unit=names[unit.credit_code], description=item.description,
+                             quantity=item.quantity or phrase("annexes.no_quantity"), value=amount(item.value),
+                             task=item.task or phrase("annexes.whole_consortium"), valuation=item.valuation,
+                             confirmed_by=item.confirmed_by or phrase("annexes.not_confirmed"))
+                   for unit, item in sums.in_kind_items),
         total_label=phrase("annexes.total"),
-        total=amount(context.totals.in_kind),
+        total=amount(sums.in_kind),
         none=phrase("annexes.in_kind_none"),
     )
     background = tuple(
@@ -440,10 +594,11 @@ def annex_tables(c: Consortium, titles: dict[str, str], context: BaseContext) ->
         for i, (unit, ip) in enumerate(((u, ip) for u in c.units for ip in u.background_ip), start=1)
     )
     return {
-        "members": Annex("members", titles["members"], members),
-        "tasks": Annex("tasks", titles["tasks"], tasks, total=amount(task_total)),
+        "members": Annex("members", titles["members"], tuple(members)),
+        "tasks": Annex("tasks", titles["tasks"], tasks, total=amount(task_total), shares=shares,
+                       shares_total=shares_total),
         "funding": Annex("funding", titles["funding"], tuple(funding_rows), total_row=funding_total,
-                           in_kind=in_kind),
+                         in_kind=in_kind, by_year=funding_by_year(c, sums, names)),
         "background_ip": Annex("background_ip", titles["background_ip"], background),
     }
 
@@ -550,11 +705,13 @@ __all__ += [
     "annex_tables",
     "assemble_articles",
     "document_context",
+    "funding_by_year",
     "half_width_punctuation",
     "number_articles",
     "party_rows",
     "render_article",
     "render_clause",
     "select_variant",
+    "task_shares",
     "text_context",
 ]

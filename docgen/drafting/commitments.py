@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docgen.clauses.library import DocumentTexts
 from docgen.clauses.phrases import phrase
 from docgen.drafting.agreement import BaseContext, base_context, number_items, parties
 from docgen.input.model import Consortium
 from docgen.render.docx import render_text
-from docgen.rules.change import ChangeSet, contribution_changed
+
+if TYPE_CHECKING:
+    from docgen.rules.change import ChangeSet
 
 __all__ = ["Commitment", "assemble_commitments"]
 
@@ -81,6 +83,8 @@ def commitment_reasons(cs: ChangeSet) -> dict[str, list[str]]:
     tasks change certifies new facts. Every other member's commitment is unchanged in substance, and
     asking it to sign and seal again only delays the filing.
     """
+    from docgen.rules.change import contribution_changed  # only a change run needs the change rules
+
     reasons: dict[str, list[str]] = {u.credit_code: [] for u in cs.new.units}
     replaced = cs.old.lead.credit_code != cs.new.lead.credit_code
     for unit in cs.joined:

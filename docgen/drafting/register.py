@@ -10,7 +10,6 @@ run records the register it ends with in its manifest (``as_json``), so the next
 
 from __future__ import annotations
 
-import typing
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -94,36 +93,26 @@ class PartyRegister:
     @classmethod
     def from_json(cls, data: object, source: Path) -> PartyRegister:
         """Return the register the manifest at source recorded; raise OutputError naming what is wrong."""
-        problem = _invalid(data)
-        if problem:
-            raise OutputError(source, f"当事人登记（parties）无效：{problem}")
-        record = typing.cast(dict[str, Any], data)
-        parties = tuple(RegisteredParty(str(e["credit_code"]), int(e["number"]), str(e["name"]), int(e["joined"]),
-                                        None if e["left"] is None else int(e["left"]))
-                        for e in record["parties"])
-        return cls(parties, int(record["serial"]))
+        if not isinstance(data, dict) or not isinstance(data.get("parties"), list) or not _whole(data.get("serial")):
+            raise OutputError(source, "当事人登记（parties）无效：应有非负整数 serial 和列表 parties")
+        parties = []
+        for index, entry in enumerate(data["parties"]):
+            if (not isinstance(entry, dict) or not isinstance(entry.get("credit_code"), str)
+                    or not isinstance(entry.get("name"), str) or not _whole(entry.get("number"))
+                    or not _whole(entry.get("joined")) or not (entry.get("left") is None or _whole(entry.get("left")))):
+                raise OutputError(source, f"当事人登记（parties）无效：parties[{index}] 缺少或写错 credit_code、name、"
+                                          "number、joined、left")
+            parties.append(RegisteredParty(entry["credit_code"], entry["number"], entry["name"], entry["joined"],
+                                           entry["left"]))
+        numbers = [p.number for p in parties]
+        current = [p.credit_code for p in parties if p.left is None]
+        if len(set(numbers)) != len(numbers) or len(set(current)) != len(current):
+            raise OutputError(source, "当事人登记（parties）无效：称谓序号重复，或同一单位登记为两个现有当事人")
+        return cls(tuple(parties), data["serial"])
 
 
 def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _invalid(data: object) -> str:
-    """Return what is wrong with a recorded register, or "" when nothing is."""
-    if not isinstance(data, dict) or not isinstance(data.get("parties"), list):
-        return "parties 不是列表"
-    if not _whole(data.get("serial")):
-        return "serial 不是非负整数"
-    for index, entry in enumerate(data["parties"]):
-        if (not isinstance(entry, dict) or not isinstance(entry.get("credit_code"), str)
-                or not isinstance(entry.get("name"), str) or not _whole(entry.get("number"))
-                or not _whole(entry.get("joined")) or not (entry.get("left") is None or _whole(entry.get("left")))):
-            return f"parties[{index}] 缺少或写错 credit_code、name、number、joined、left"
-    numbers = [e["number"] for e in data["parties"]]
-    current = [e["credit_code"] for e in data["parties"] if e["left"] is None]
-    if len(set(numbers)) != len(numbers) or len(set(current)) != len(current):
-        return "称谓序号重复，或同一单位登记为两个现有当事人"
-    return ""
 
 
 def original_register(c: Consortium, serial: int = 0) -> PartyRegister:

@@ -375,6 +375,7 @@ class SupplementContext:
     revised_annex: dict[str, str] = field(default_factory=dict)  # key → 本补充协议附件N《…（变更后）》
     original_annex: dict[str, str] = field(default_factory=dict)  # key → 附件N《…》 in the original
     amended: list[AmendedArticle] | None = None                   # set by assemble_supplement
+    library_differences: list[str] = field(default_factory=list)  # 修订对照表: articles whose clause changed
 
     def names(self) -> dict[str, Any]:
         """Return the names the texts may use: the base context's, then the change's and its terms'."""
@@ -574,7 +575,7 @@ def assemble_change_table(change: ChangeDraft, supplement_library: Library, *, s
     was drafted (``library_differences``); the introduction warns of them.
     """
     texts = _texts(supplement_library, DocumentKind.CHANGE_TABLE)
-    context = {**supplement_context(change, serial, []).names(), "library_differences": differences or []}
+    context = replace(supplement_context(change, serial, []), library_differences=differences or []).names()
     words = phrase_map("change_table")
     rows = _fact_rows(change, words)
     for a in change.amended:

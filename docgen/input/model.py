@@ -238,6 +238,9 @@ class BudgetLine(_Model):
     amount: Money = Field(title="金额（元）")
     unit: CreditCode | None = Field(None, title="出资单位",
                                     description="承担这笔经费的成员单位的统一社会信用代码；不填则为任务承担单位")
+    year: int | None = Field(None, ge=2000, le=2100, title="年度",
+                             description="这笔经费所属的年度；填写的，各单位每年各来源的任务经费应与经费投入计划逐年相等"
+                                         "（实物投入可不填）")
 
 
 class Task(_Model):

@@ -13,7 +13,7 @@ not its investment: they count in an investment ratio only when the parties choo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from docgen.constants import FUNDING_SOURCES, SELF_FUNDED
@@ -54,6 +54,12 @@ class UnitTotals:
     cash_by_year: dict[int, Decimal]
     in_kind_items: tuple[InKind, ...]
     in_kind_by_year: dict[int | None, Decimal]  # None: spread over the term (no year stated)
+    # cash by (source, payer, year), the funding lines summed; payer None: the unit itself or not stated
+    cash_lines: dict[tuple[str, str | None, int], Decimal] = field(default_factory=dict)
+
+    def cash_in(self, source: str, year: int) -> Decimal:
+        """Return the unit's cash of one source in one year."""
+        return _sum(v for (s, _, y), v in self.cash_lines.items() if s == source and y == year)
 
     @property
     def code(self) -> str:
@@ -107,6 +113,11 @@ class TaskTotals:
         return _sum(self.cash_by_source.values())
 
     @property
+    def budget(self) -> Decimal:
+        """Return the task's budget as its lines state it: every source, 实物投入 lines included."""
+        return _sum(v for payer in self.by_payer.values() for v in payer.values())
+
+    @property
     def in_kind(self) -> Decimal:
         """Return the task's in-kind value: its budget lines where stated, else the items naming it."""
         return self.in_kind_budget or self.in_kind_items
@@ -138,6 +149,19 @@ class Totals:
     def cash_by_year(self) -> dict[int, Decimal]:
         years = sorted({y for u in self.units for y in u.cash_by_year})
         return {y: _sum(u.cash_by_year.get(y, _ZERO) for u in self.units) for y in years}
+
+    def cash_in(self, source: str, year: int) -> Decimal:
+        """Return the consortium's cash of one source in one year."""
+        return _sum(u.cash_in(source, year) for u in self.units)
+
+    def task_budget_by_source(self) -> dict[str, Decimal]:
+        """Return the task budgets' sum per source (FUNDING_SOURCES, then 实物投入), every payer included."""
+        out = {s: _ZERO for s in (*FUNDING_SOURCES, IN_KIND_SOURCE)}
+        for t in self.tasks:
+            for payer in t.by_payer.values():
+                for source, value in payer.items():
+                    out[source] = out.get(source, _ZERO) + value
+        return out
 
     @property
     def in_kind_by_year(self) -> dict[int | None, Decimal]:
@@ -179,7 +203,11 @@ def totals(c: Consortium) -> Totals:
         in_kind_years: dict[int | None, Decimal] = {}
         for item in items:
             in_kind_years[item.year] = in_kind_years.get(item.year, _ZERO) + item.value
-        units.append(UnitTotals(unit, by_source, by_year, items, in_kind_years))
+        cash_lines: dict[tuple[str, str | None, int], Decimal] = {}
+        for f in lines:
+            key = (f.source, f.payer, f.year)
+            cash_lines[key] = cash_lines.get(key, _ZERO) + f.amount
+        units.append(UnitTotals(unit, by_source, by_year, items, in_kind_years, cash_lines))
     tasks = []
     for task in c.tasks:
         cash: dict[str, Decimal] = {s: _sum(b.amount for b in task.budget if b.source == s) for s in FUNDING_SOURCES}

@@ -7,7 +7,10 @@ depends on the template file and on the context, so this module splits the work 
 * ``prepare`` (once per template file, keyed by path, mtime and size) runs docxtpl's own
   part selection and ``patch_xml`` on the body, the headers and the footers, keeps the python-docx
   serialisation of every other entry already deflated, and computes headers and footers that hold no
-  Jinja once (docxtpl re-renders them too, but their result cannot depend on the context);
+  Jinja once (docxtpl re-renders them too, but their result cannot depend on the context). Its result
+  is also kept on disk beside the compiled Jinja templates (``docgen.render.compiled.cache_dir``), keyed
+  by the template's bytes and everything else it depends on, so a new process skips python-docx's
+  parsing and saving of the template (a sixth of a cold ``docgen render``);
 * ``render`` (every call) renders the body, the templated headers and footers and the core
   properties with docxtpl's own ``render_xml_part`` (its line handling and ``resolve_listing``),
   ``fix_tables``, ``fix_docpr_ids`` and ``render_properties``, each Jinja source compiled once, and
@@ -26,10 +29,15 @@ import dataclasses
 import datetime
 import decimal
 import enum
+import functools
+import hashlib
 import io
+import marshal
 import os
 import re
 import struct
+import sys
+import tempfile
 import types
 import zipfile
 import zlib
@@ -41,8 +49,10 @@ from typing import TYPE_CHECKING, Any
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.oxml import serialize_part_xml
+from docx.opc.packuri import PackURI
 from docx.opc.part import XmlPart
 from docx.opc.parts.coreprops import CorePropertiesPart
+from docx.oxml import parse_xml
 from docx.oxml.ns import nsmap
 from docxtpl import InlineImage, Listing, RichText, RichTextParagraph
 from lxml import etree
@@ -190,7 +200,10 @@ class _Prepared:
     path: str
     jinja: _CompileOnce
     body_source: str
-    document: Any  # the <w:document> element, whose body each render replaces (see _document_xml)
+    # the <w:document> element, whose body each render replaces (see _document_xml), serialised; parsed
+    # only when the body cannot be spliced in
+    document_source: bytes
+    namespaces: dict[str | None, str]  # the document element's namespace declarations
     document_name: str
     # document.xml as python-docx saves it, split where the body goes (see _document_xml); None if the
     # template's body cannot be spliced in.
@@ -200,6 +213,11 @@ class _Prepared:
     core_xml: bytes
     # Entry order as python-docx writes it; a str names an entry rendered each time.
     entries: tuple[_Entry | str, ...]
+
+    @functools.cached_property
+    def document(self) -> Any:
+        """Return the template's <w:document> element as python-docx parses it (not to be changed)."""
+        return parse_xml(self.document_source)
 
 
 _prepared: dict[tuple[str, int, int, int], tuple[Environment, _Prepared | Unsupported]] = {}
@@ -221,7 +239,7 @@ def _get_prepared(template: Path, env: Environment) -> _Prepared:
                 while len(_prepared) >= _MAX_PREPARED:
                     del _prepared[next(iter(_prepared))]
                 try:
-                    prepared: _Prepared | Unsupported = _prepare(path, env)
+                    prepared: _Prepared | Unsupported = _prepare_cached(path, env)
                 except Unsupported as exc:
                     prepared = exc
                 # env is kept in the value so that its id cannot be reused while the entry lives.
@@ -235,9 +253,12 @@ def _name(part: Any) -> str:
     return str(part.partname).lstrip("/")
 
 
-def _prepare(path: str, env: Environment) -> _Prepared:
-    """Return the prepared template: docxtpl's patched sources and the entries that never change."""
-    tpl = Template(path)
+def _prepare(path: str, env: Environment, content: bytes | None = None) -> _Prepared:
+    """Return the prepared template: docxtpl's patched sources and the entries that never change.
+
+    content, when given, is the file at path as the caller read it (and hashed).
+    """
+    tpl = Template(path if content is None else io.BytesIO(content))
     tpl.init_docx()
     docx = tpl.docx
     package = docx.part.package
@@ -278,11 +299,133 @@ def _prepare(path: str, env: Environment) -> _Prepared:
                 data = fixed.get(info.filename)
                 entries.append(_entry(info.filename, saved.read(info.filename) if data is None else data))
     return _Prepared(
-        path=path, jinja=jinja, body_source=tpl.patch_xml(tpl.get_xml()), document=docx.element,
+        path=path, jinja=jinja, body_source=tpl.patch_xml(tpl.get_xml()),
+        document_source=etree.tostring(docx.element), namespaces=dict(docx.element.nsmap),
         document_name=_name(docx.part), document_ends=_document_ends(docx.element), parts=tuple(parts),
         core=_Part(_name(core_part), core_part.partname, core_part.content_type, ""),
         core_xml=core_part.blob, entries=tuple(entries),
     )
+
+
+# --- the prepared template on disk ------------------------------------------------------------------
+# One file per template version in docgen's cache folder, written to a temporary file and renamed over
+# the target, so processes running at the same time never read a partial file. A file that is missing,
+# unreadable or not what this code wrote means preparing the template as before. Its name is a hash of
+# the template's bytes and of everything else the prepared data depends on: this module's and the tag
+# module's code, the libraries that parse and serialise (docxtpl, python-docx, lxml, Jinja, zlib), and
+# the environment's settings (it renders the headers and footers that hold no Jinja).
+
+_DISK_FORMAT = b"docgen-docx-1\n"
+
+
+def _code_signature() -> str:
+    """Return a hash of the code that prepared data depends on, besides the template and environment."""
+    import importlib.metadata
+
+    from docgen.render import _docx_tags
+
+    hasher = hashlib.sha256()
+    for module in (sys.modules[__name__], _docx_tags):
+        hasher.update(Path(module.__file__ or "").read_bytes())
+    for name in ("docxtpl", "python-docx", "lxml", "Jinja2"):
+        hasher.update(f"{name} {importlib.metadata.version(name)}\0".encode())
+    hasher.update(f"{sys.version} {zlib.ZLIB_RUNTIME_VERSION} {etree.LIBXML_VERSION}".encode())
+    return hasher.hexdigest()
+
+
+_CODE_SIGNATURE: list[str] = []  # computed at the first cached preparation
+
+
+def _disk_path(path: str, source: bytes, env: Environment) -> Path | None:
+    """Return the cache file for this template version and environment, or None (no cache)."""
+    from docgen.render.compiled import cache_dir
+
+    folder = cache_dir()
+    signature = getattr(env, "signature", None)  # CachingEnvironment's; another environment: no cache
+    if folder is None or not isinstance(signature, str):
+        return None
+    if not _CODE_SIGNATURE:
+        _CODE_SIGNATURE.append(_code_signature())
+    key = hashlib.sha256(b"\0".join((_CODE_SIGNATURE[0].encode(), signature.encode(), source))).hexdigest()
+    # The template's path in the name lets a new version replace the files of the older ones.
+    return folder / f"docx-{hashlib.sha256(path.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}-{key[:32]}.bin"
+
+
+def _to_disk(prepared: _Prepared) -> bytes:
+    def part(p: _Part) -> tuple[str, str, str, str, str]:
+        return p.name, str(p.partname), p.content_type, p.source, p.encoding
+
+    entries = tuple(e if isinstance(e, str) else (e.name, e.crc, e.size, e.deflated) for e in prepared.entries)
+    return _DISK_FORMAT + marshal.dumps((
+        prepared.body_source, prepared.document_source, tuple(prepared.namespaces.items()), prepared.document_name,
+        prepared.document_ends, tuple(part(p) for p in prepared.parts), part(prepared.core), prepared.core_xml,
+        entries,
+    ))
+
+
+def _from_disk(data: bytes, path: str, env: Environment) -> _Prepared | None:
+    """Return the prepared template stored as data, or None if data is not what _to_disk wrote."""
+    if not data.startswith(_DISK_FORMAT):
+        return None
+
+    def part(fields: tuple[str, str, str, str, str]) -> _Part:
+        name, partname, content_type, source, encoding = fields
+        return _Part(name, PackURI(partname), content_type, source, encoding)
+
+    try:
+        (body_source, document_source, namespaces, document_name, ends, parts, core, core_xml,
+         entries) = marshal.loads(data[len(_DISK_FORMAT):])
+        if ends is not None:
+            head, tail = ends
+            ends = (bytes(head), bytes(tail))
+        prepared = _Prepared(
+            path=path, jinja=_CompileOnce(env), body_source=str(body_source),
+            document_source=bytes(document_source), namespaces={prefix: str(uri) for prefix, uri in namespaces},
+            document_name=str(document_name), document_ends=ends, parts=tuple(part(p) for p in parts),
+            core=part(core), core_xml=bytes(core_xml),
+            entries=tuple(e if isinstance(e, str) else _Entry(*e) for e in entries),
+        )
+    except Exception:  # not marshal data, or not the shape _to_disk writes
+        return None
+    return prepared
+
+
+def _prepare_cached(path: str, env: Environment) -> _Prepared:
+    """Return ``_prepare(path, env)``, read from docgen's cache folder when a process prepared it before."""
+    with open(path, "rb") as file:
+        source = file.read()
+    target = _disk_path(path, source, env)
+    if target is not None:
+        try:
+            stored = _from_disk(target.read_bytes(), path, env)
+        except OSError:  # missing, unreadable: prepare it again
+            stored = None
+        if stored is not None:
+            return stored
+    prepared = _prepare(path, env, source)
+    if target is not None:
+        _write(target, _to_disk(prepared))
+    return prepared
+
+
+def _write(target: Path, data: bytes) -> None:
+    """Write data to target atomically and remove the files of the template's other versions; never raise."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temporary, target)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+        prefix = target.name[:len("docx-") + 13]  # docx-<path hash>-
+        for old in target.parent.glob(prefix + "*.bin"):
+            if old.name != target.name:
+                old.unlink(missing_ok=True)
+    except Exception:  # unwritable folder, full disk, …: no cache, as if it were turned off
+        return
 
 
 # --- rendering --------------------------------------------------------------------------------------
@@ -434,7 +577,7 @@ def _document_xml(prepared: _Prepared, body: Any) -> bytes:
     """
     ends = prepared.document_ends
     if ends is not None and body.tag == _BODY and body.prefix == "w" and not body.attrib:
-        declared = prepared.document.nsmap
+        declared = prepared.namespaces
         if all(declared.get(prefix) == uri for prefix, uri in body.nsmap.items()):
             inner = etree.tostring(body, encoding="UTF-8", xml_declaration=False)
             start = inner.index(b">") + 1

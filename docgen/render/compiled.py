@@ -175,6 +175,9 @@ class CachingEnvironment(SandboxedEnvironment):
     """
 
     store: CodeStore | None = None
+    # A hash of the settings compiled code depends on (set by attach_store); docgen.render._docx_fast
+    # keys its prepared templates with it too.
+    signature: str | None = None
     _expression = threading.local()
     # is_safe_attribute's verdict per (type of the object, attribute name): the sandbox's rule depends on
     # nothing else, and asking it anew costs a sixth of a warm render.
@@ -201,9 +204,10 @@ class CachingEnvironment(SandboxedEnvironment):
 
     def attach_store(self, store: CodeStore | None = None) -> None:
         """Use store, by default the file for this environment's settings in ``cache_dir()``, saved at exit."""
+        self.signature = _signature(self)
         if store is None:
             folder = cache_dir()
-            store = CodeStore(folder / f"jinja-{_signature(self)}.bin" if folder else None)
+            store = CodeStore(folder / f"jinja-{self.signature}.bin" if folder else None)
             atexit.register(store.save)
         self.store = store
 

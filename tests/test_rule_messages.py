@@ -1,0 +1,89 @@
+"""Rule messages are data (clauses/rules/messages.yaml): every code has one, each says problem, law and fix."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import re
+from typing import Any
+
+import pytest
+from conftest import BASE_SAMPLE
+
+import docgen
+from docgen.errors import TemplateError
+from docgen.rules import guideline, messages
+
+
+def _emitted() -> set[str]:
+    """Return every code guideline.py passes to _error or _warning."""
+    source = inspect.getsource(guideline)
+    named = set(re.findall(r'_(?:error|warning)\(\s*"([A-Z0-9_]+)"', source))
+    return named | {"DUPLICATE_CREDIT_CODE", "DUPLICATE_NAME"}  # unique_units passes its code in a variable
+
+
+def test_every_rule_code_has_a_message_and_every_message_a_rule() -> None:
+    known = set(messages.messages())
+    emitted = _emitted()
+    assert len(emitted) > 40
+    assert emitted - known == set(), "rule codes without a message in clauses/rules/messages.yaml"
+    assert known - emitted == set(), "messages for codes no rule emits"
+
+
+def test_each_message_states_the_law_and_the_fix() -> None:
+    for code, variants in messages.messages().items():
+        for variant, m in variants.items():
+            assert re.search(r"《[^》]+》|指引", m.law + m.source), (code, variant)
+            assert "请" in m.fix or "应" in m.fix, (code, variant)
+
+
+def test_a_missing_code_or_field_is_a_template_error() -> None:
+    with pytest.raises(TemplateError, match="NO_SUCH_CODE"):
+        messages.text("NO_SUCH_CODE")
+    with pytest.raises(TemplateError, match="kind"):
+        messages.text("LEAD_NOT_ENTERPRISE")
+
+
+def test_the_arbitration_message_reads_as_the_brief_asks() -> None:
+    message, source = messages.text("ARBITRATION_COMMISSION_MISSING")
+    assert message == ("争议解决方式为仲裁，但未写明仲裁委员会名称（《仲裁法》第十六条、第十八条：未约定仲裁委员会的"
+                       "仲裁协议无效）。请在 dispute.commission 填写仲裁委员会全称，如“青岛仲裁委员会”。")
+    assert source == "《仲裁法》第十六条、第十八条"
+
+
+def _data() -> dict[str, Any]:
+    import yaml
+
+    from docgen.input.loading import _Loader
+
+    return yaml.load(BASE_SAMPLE.read_text(encoding="utf-8"), Loader=_Loader)  # type: ignore[no-any-return]
+
+
+def _yearly(data: dict[str, Any]) -> dict[str, Any]:
+    """Return data whose cash budget lines are the funding lines, each on a task of its unit and year."""
+    d = copy.deepcopy(data)
+    for task in d["tasks"]:
+        task["budget"] = [b for b in task["budget"] if b["source"] == "实物投入"]
+    for line in d["funding"]:
+        year = int(line["year"])
+        fits = [t for t in d["tasks"] if int(str(t["start"])[:4]) <= year <= int(str(t["end"])[:4])]
+        mine = [t for t in fits if line["unit"] in (t["owner"], *t.get("participants", []))]
+        (mine or fits)[0]["budget"].append({"source": line["source"], "amount": line["amount"],
+                                            "unit": line["unit"], "year": year})
+    return d
+
+
+def test_budgets_that_add_up_per_unit_task_and_year_pass() -> None:
+    codes = {f.code for f in docgen.check(docgen.parse(_yearly(_data())))}
+    assert not codes & {"FUNDING_YEAR_MISMATCH", "BUDGET_UNIT_MISMATCH", "FUNDING_TOTAL_MISMATCH",
+                        "BUDGET_TASK_YEAR_OUTSIDE"}, codes
+
+
+def test_a_budget_moved_to_another_year_is_reported_with_both_figures_to_the_fen() -> None:
+    d = _yearly(_data())
+    line = next(b for t in d["tasks"] for b in t["budget"] if b.get("year") and b["unit"] == d["lead"]["credit_code"]
+                and any(int(str(t["start"])[:4]) <= b["year"] + 1 <= int(str(t["end"])[:4]) for _ in [0]))
+    line["year"] += 1
+    found = [f for f in docgen.check(docgen.parse(d)) if f.code == "FUNDING_YEAR_MISMATCH"]
+    assert len(found) == 2 and all(f.path == "lead.credit_code" for f in found)
+    assert all(re.search(r"经费投入计划为¥?[\d,]+\.\d\d.*合计¥?[\d,]+\.\d\d", f.message) for f in found), found
