@@ -10,7 +10,8 @@ from functools import lru_cache
 from docgen.errors import FormatError
 
 __all__ = [
-    "FILTERS", "cn_count", "cn_date", "cn_number", "join_cn", "money", "ordinal", "percent", "rmb_upper", "yuan",
+    "FILTERS", "cn_count", "cn_date", "cn_number", "join_cn", "money", "ordinal", "percent", "percent_cn", "rmb_upper",
+    "yuan",
 ]
 
 _CENT = Decimal("0.01")
@@ -140,10 +141,24 @@ def ordinal(number: int) -> str:
     return "第" + cn_number(number)
 
 
-def percent(value: Decimal | int | str) -> str:
-    """Return 12.5% for 12.50 and 100% for 100.00."""
-    number = _cents(value).normalize()
-    return f"{number:f}%"
+def percent(value: Decimal | int | str, places: int | None = None) -> str:
+    """Return 12.5% for 12.50 and 100% for 100.00; with places=2, 2.80% for 2.8 (a column of shares)."""
+    number = _cents(value)
+    if places is None:
+        return f"{number.normalize():f}%"
+    if places not in (0, 1, 2):
+        raise FormatError(f"percent 的小数位数应为0至2，得到：{places!r}")
+    return f"{number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):f}%"
+
+
+def percent_cn(value: Decimal | int | str) -> str:
+    """Return the prose form of a percentage, words then figures: 百分之十（10%）, 百分之十二点五（12.5%）."""
+    number = _cents(value)
+    if number < 0:
+        raise FormatError(f"百分比不能为负数：{value}")
+    whole, _, fraction = f"{number.normalize():f}".partition(".")
+    words = cn_number(int(whole)) + ("点" + "".join(_LOWER[int(d)] for d in fraction) if fraction else "")
+    return f"百分之{words}（{percent(number)}）"
 
 
 def join_cn(items: Iterable[str]) -> str:
@@ -156,5 +171,6 @@ def join_cn(items: Iterable[str]) -> str:
 
 FILTERS = {
     "money": money, "yuan": yuan, "amount": amount, "rmb_upper": rmb_upper, "cn_date": cn_date,
-    "cn_number": cn_number, "cn_count": cn_count, "ordinal": ordinal, "percent": percent, "join_cn": join_cn,
+    "cn_number": cn_number, "cn_count": cn_count, "ordinal": ordinal, "percent": percent,
+    "percent_cn": percent_cn, "join_cn": join_cn,
 }

@@ -39,7 +39,7 @@ def mechanism(path: Path, label: str) -> str:
 @pytest.mark.parametrize(("path", "label", "governing", "rule"), [
     (HUMANOID, "知识产权管理机制", "技术秘密", "各方书面同意"),
     (HUMANOID, "知识产权管理机制", "专利申请权", "为联合体产品配套生产的需要，可以免费实施"),
-    (HUMANOID, "收益分配机制", "科技人员奖励", "转化净收入"),
+    (HUMANOID, "收益分配机制", "科技人员奖励", "所称净收益"),
     (DEEP_SEA, "资金投入机制", "各方投入义务", "按季度拨付至任务承担单位"),
     (DEEP_SEA, "资金投入机制", "经费使用与监督", "每年委托会计师事务所等第三方机构"),
     (DEEP_SEA, "知识产权管理机制", "专利申请权", "须经全体共有方书面同意"),
@@ -52,7 +52,7 @@ def test_agreed_rule_in_mechanism_and_governing_article(path: Path, label: str, 
 
 def test_humanoid_staff_reward_is_taken_before_sharing_not_from_each_units_part() -> None:
     reward = articles(HUMANOID)["科技人员奖励"]
-    assert "先从转化净收入中提取50%" in reward
+    assert "所称净收益中提取百分之五十（50%）作为奖励金" in reward
     assert "由本单位分得的部分" not in reward
     assert "不减少其他方依照本协议应当分得的收益" not in reward
 

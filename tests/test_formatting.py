@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from docgen.formatting import cn_date, cn_number, join_cn, money, ordinal, percent, rmb_upper, yuan
+from docgen.formatting import cn_date, cn_number, join_cn, money, ordinal, percent, percent_cn, rmb_upper, yuan
 
 
 @pytest.mark.parametrize("amount,upper", [
@@ -115,3 +115,10 @@ def test_figures_and_dates_equal_babel(value: Decimal, day: dt.date) -> None:
 
     assert yuan(value) == "¥" + format_decimal(value, format="#,##0.00", locale="zh_CN")
     assert cn_date(day) == format_date(day, format="long", locale="zh_CN")
+
+
+def test_percent_in_prose_and_in_a_column() -> None:
+    assert percent_cn(Decimal("10")) == "百分之十（10%）"
+    assert percent_cn(Decimal("12.50")) == "百分之十二点五（12.5%）"
+    assert percent_cn("0.5") == "百分之零点五（0.5%）" and percent_cn(100) == "百分之一百（100%）"
+    assert percent("2.8", 2) == "2.80%" and percent(35, 2) == "35.00%" and percent("35.875", 2) == "35.88%"

@@ -41,16 +41,18 @@ def test_every_agreement_has_foreign_filing_personnel_and_integrity(path: Path) 
 
 def test_field_tests_follow_the_chosen_loss_rule() -> None:
     sea, line = articles(DEEP_SEA)["现场试验"], articles(HUMANOID)["现场试验"]
-    assert "海上试验和深海布放回收试验" in sea and "由组织方在保险赔付范围内先行赔偿" in sea
+    assert "海上试验和深海布放回收试验" in sea
+    assert "保险赔付不足的部分，包括免赔额和超出保险金额的部分，亦由组织方承担" in sea
     assert "家电产线试验" in line and "自行承担本方财产在试验中的损失" in line
-    assert "先行赔偿" not in line
+    assert "由组织方承担" not in line
     assert "现场试验" not in articles(MARINE) and "现场试验" not in articles(SYNBIO)
 
 
 def test_data_and_ethics_only_where_the_work_involves_them(base_data: dict[str, Any]) -> None:
     assert "模型权重" in articles(MARINE)["数据、样品与模型"]
     assert "科技伦理审查" in articles(SYNBIO) and "科技伦理审查" not in articles(DEEP_SEA)
-    assert "样品、菌株、材料和样机" in articles(SYNBIO)["数据、样品与模型"]
+    assert "样品、菌株等生物材料、材料和样机" in articles(SYNBIO)["数据、样品与模型"]
+    assert "菌株" not in articles(DEEP_SEA)["数据、样品与模型"]
 
     def no_data(d: dict[str, Any]) -> None:
         d["activities"].update(data_or_models=False, samples_or_prototypes=False, human_data=False)

@@ -87,3 +87,20 @@ def test_a_budget_moved_to_another_year_is_reported_with_both_figures_to_the_fen
     found = [f for f in docgen.check(docgen.parse(d)) if f.code == "FUNDING_YEAR_MISMATCH"]
     assert len(found) == 2 and all(f.path == "lead.credit_code" for f in found)
     assert all(re.search(r"经费投入计划为¥?[\d,]+\.\d\d.*合计¥?[\d,]+\.\d\d", f.message) for f in found), found
+
+
+def test_a_budget_line_without_a_payer_counts_as_the_owners_and_is_checked_like_any_other() -> None:
+    d = _data()
+    task, line = next((t, b) for t in d["tasks"] for b in t["budget"]
+                      if b["unit"] != t["owner"] and b["source"] != "实物投入")
+    payer = line.pop("unit")
+    found = [f for f in docgen.check(docgen.parse(d)) if f.code == "BUDGET_UNIT_MISMATCH"]
+    assert found and all(f.severity == "error" for f in found)
+    index = d["tasks"].index(task)
+    assert {f.path for f in found} == {f"tasks[{index}].budget[{task['budget'].index(line)}].unit"}
+    names = {u["credit_code"]: u["name"] for u in [d["lead"], *d["members"]]}
+    short = next(f for f in found if names[payer] in f.message)
+    amount = f"¥{int(line['amount']):,}.00"
+    assert amount in short.message and "相差" + amount in short.message, short.message
+    assert f"任务{task['id']}的{line['source']}经费行未填写出资单位" in short.message
+    assert "出资单位（tasks[].budget[].unit）填写实际出资单位" in short.message

@@ -1,17 +1,19 @@
 """Assemble the compliance self-check table (合规自查表): one row per requirement of the guideline.
 
 Each row states a requirement of 《青岛市创新联合体组建工作指引》, its status for this consortium
-(符合 / 例外（说明理由）/ 不符合), where the filing meets it (agreement articles by their printed
-numbers, plan sections, other documents) and the evidence drawn from the input. Statuses come from
-the same findings ``check`` reports, so the table never says something ``check`` does not; a finding
-whose code no requirement lists gets a row of its own. The requirements and wording live in
-``clauses/compliance/requirements.yaml``.
+(符合 / 例外（说明理由）/ 不符合 / 待补充), where the filing meets it (agreement articles by their
+printed numbers, plan sections, other documents) and the evidence drawn from the input. Statuses come
+from the same findings ``check`` reports, so the table never says something ``check`` does not; a
+finding whose code no requirement lists gets a row of its own. A requirement the input meets but the
+drafted documents do not yet show (a committed resource the annexes omit, a requirement's ``gaps``)
+is 待补充, never 符合, and a table with such a row is marked 草稿: it is not fit to file. The
+requirements and wording live in ``clauses/compliance/requirements.yaml``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from docgen.clauses.library import Library
 from docgen.clauses.phrases import phrase
-from docgen.drafting.agreement import Agreement
+from docgen.constants import DocumentKind
+from docgen.drafting.agreement import Agreement, annex_citation
 from docgen.errors import TemplateError
 from docgen.input.loading import read_yaml
 from docgen.input.model import Consortium
@@ -46,6 +49,7 @@ class Requirement(_Record):
     documents: tuple[str, ...] = ()
     evidence: str = Field(min_length=1)
     listed_resources: bool = False  # met only when the annexes list every unit's committed resources
+    gaps: str = ""  # Jinja: one line per thing the documents do not yet show; any line makes the row 待补充
 
 
 class Statuses(_Record):
@@ -65,6 +69,7 @@ class ComplianceTexts(_Record):
     subtitle: str = Field(min_length=1)
     intro: str = Field(min_length=1)
     note: str = Field(min_length=1)
+    pending_note: str = Field(min_length=1)  # added to the note when a row is 待补充; the table is then a draft
     status: Statuses
     unmapped: str = Field(min_length=1)
     requirements: tuple[Requirement, ...] = Field(min_length=1)
@@ -119,7 +124,12 @@ def assemble_compliance(c: Consortium, findings: list[Finding], agreement: Agree
         return library.get(clause_id).variant(key).label if key else ""
 
     unlisted = _unlisted_resources(c, agreement)
-    context = {"c": c, "choice": choice, "unlisted": unlisted}
+    funding = agreement.annexes.get("funding")
+    funding_text = "\n".join(_strings(replace(funding, in_kind=None))) if funding is not None else ""
+    context = {"c": c, "choice": choice, "unlisted": unlisted, "funding_annex_text": funding_text,
+               "plan_titles": [title for title, _ in _plan_sections(plan_headings)],
+               "annex": _annex_citations(library),
+               "funding_years": sorted({line.year for line in c.funding})}
     waived_reasons = {e.code: e.reason for e in c.exceptions if e.code in WAIVABLE}
     rows: list[ComplianceRow] = []
     separator = phrase("compliance.separator")
@@ -127,12 +137,14 @@ def assemble_compliance(c: Consortium, findings: list[Finding], agreement: Agree
         own = [f for f in findings if f.code in requirement.codes]
         evidence = render_text(requirement.evidence, f"compliance.{requirement.id}.txt", context).strip()
         status, notes = _status(own, waived_reasons, texts.status)
-        if requirement.listed_resources and unlisted and status != texts.status.failed:
+        gaps = [line.strip() for line in render_text(requirement.gaps, f"compliance.{requirement.id}.gaps.txt",
+                                                     context).splitlines() if line.strip()]
+        if ((requirement.listed_resources and unlisted) or gaps) and status != texts.status.failed:
             status = texts.status.pending
         where = _where(requirement, agreement, plan_headings)
         rows.append(ComplianceRow(len(rows) + 1, phrase("compliance.clause", clause=requirement.clause),
                                   requirement.requirement, status, where,
-                                  separator.join([evidence, *notes]).strip(separator),
+                                  separator.join([*gaps, evidence, *notes]).strip(separator),
                                   status not in (texts.status.failed, texts.status.pending)))
     known = texts.codes
     for finding in findings:  # a rule no requirement lists still gets its row
@@ -142,8 +154,17 @@ def assemble_compliance(c: Consortium, findings: list[Finding], agreement: Agree
                                       phrase("compliance.not_applicable"),
                                       separator.join(notes), status != texts.status.failed))
     title = render_text(texts.title, "compliance.title.txt", context).strip()
-    return ComplianceTable(title=title, subtitle=texts.subtitle, intro=texts.intro.strip(), note=texts.note.strip(),
-                           rows=tuple(rows), draft=draft)
+    pending = any(row.status == texts.status.pending for row in rows)
+    note = texts.note.strip() + (texts.pending_note.strip() if pending else "")
+    return ComplianceTable(title=title, subtitle=texts.subtitle, intro=texts.intro.strip(), note=note,
+                           rows=tuple(rows), draft=draft or pending)
+
+
+def _annex_citations(library: Library) -> dict[str, str]:
+    """Return each agreement annex as the text cites it, by key: {"funding": 附件3《经费投入计划表》, …}."""
+    texts = library.documents.get(DocumentKind.AGREEMENT)
+    names = texts.annexes if texts is not None else {}
+    return {key: annex_citation(i, name) for i, (key, name) in enumerate(names.items(), start=1)}
 
 
 def _strings(value: object) -> list[str]:

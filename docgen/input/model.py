@@ -682,13 +682,16 @@ class Activities(_Model):
     human_data: bool = Field(False, title="涉及人的数据或样本",
                              description="是否使用个人信息、人类遗传资源或者以人为对象的研究（须科技伦理审查）")
     samples_or_prototypes: bool = Field(False, title="涉及样品或样机",
-                                        description="是否在成员之间提供菌株、材料、样品或样机")
+                                        description="是否在成员之间提供材料、样品或样机")
+    biological_materials: bool = Field(False, title="涉及生物材料",
+                                       description="是否在成员之间提供菌株、细胞系、质粒等生物材料")
     field_tests: list[Text] = Field(default_factory=list, title="现场试验",
                                     description="海试、产线试验、道路试验等现场试验，每项一句，如“海上试验”")
     field_test_loss: Literal["owner_insures", "organiser_bears"] = Field(
         "owner_insures", title="现场试验财产损失承担",
         description="owner_insures：各方自行投保并承担本方财产损失，过错方赔偿；"
-                    "organiser_bears：试验组织方投保并承担试验期间的财产损失，再向过错方追偿")
+                    "organiser_bears：试验组织方（试验所属任务的承担单位）投保并承担试验期间的财产损失，"
+                    "含保险赔付不足部分，再向故意或者重大过失方追偿")
 
 
 class Consortium(_Model):
@@ -707,6 +710,9 @@ class Consortium(_Model):
     signing_place: Text = Field(title="签订地点", description="如“山东省青岛市崂山区”")
     signing_date: dt.date = Field(title="签订日期")
     agreement_number: str | None = Field(None, title="协议编号", description="可不填")
+    filing_authority: str | None = Field(None, title="备案受理机关",
+                                         description="牵头单位所在区（市、功能区）科技主管部门的全称，"
+                                                     "如“崂山区科学技术局”；不填则写作“××区科技主管部门”")
     lead: Unit = Field(title="牵头单位")
     members: list[Unit] = Field(title="成员单位", description="牵头单位以外的成员单位")
     head: Head | None = Field(None, title="创新联合体负责人")

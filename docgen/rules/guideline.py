@@ -18,6 +18,7 @@ from typing import Literal
 
 from docgen.constants import ACADEMIC_KINDS, ENTERPRISE, FUNDING_SOURCES, SELF_FUNDED
 from docgen.formatting import cn_date, yuan
+from docgen.input.loading import field_label
 from docgen.input.model import IN_KIND_SOURCE, MECHANISM_LABELS, Arbitration, Consortium, StatedTotals
 from docgen.input.text import same_name
 from docgen.input.totals import damages_base, investment_ratios, totals
@@ -375,14 +376,19 @@ def funding_consistent(c: Consortium) -> Iterator[Finding]:
 
 @_rule
 def task_budgets_by_payer(c: Consortium) -> Iterator[Finding]:
-    """Task budgets add up per paying unit and source, once the brief names payers on its budget lines."""
+    """Per unit and source, the task budgets it pays equal its funding plan (附件2 against 附件3).
+
+    A budget line that names no payer is the task owner's (BudgetLine.unit), which is what 附件2 prints;
+    a mismatch is then an error like any other, and the message names the unnamed lines to fix.
+    """
     parties = _party_codes(c)
+    unnamed: dict[str, list[tuple[str, str]]] = {}  # {source: [(task id, path)] of lines naming no payer}
     for i, task in enumerate(c.tasks):
         for j, line in enumerate(task.budget):
             if line.unit is not None and line.unit not in parties:
                 yield _error("BUDGET_UNIT_UNKNOWN", f"tasks[{i}].budget[{j}].unit", id=task.id, code=line.unit)
-    if not any(line.unit is not None for t in c.tasks for line in t.budget):
-        return
+            elif line.unit is None and line.source != IN_KIND_SOURCE:
+                unnamed.setdefault(str(line.source), []).append((task.id, f"tasks[{i}].budget[{j}].unit"))
     t = totals(c)
     for index, unit in enumerate(c.units):
         ut = t.unit(unit.credit_code)
@@ -390,8 +396,16 @@ def task_budgets_by_payer(c: Consortium) -> Iterator[Finding]:
             planned = ut.cash_by_source[source] if ut else Decimal(0)
             budgeted = sum((tt.by_payer.get(unit.credit_code, {}).get(source, Decimal(0)) for tt in t.tasks),
                            Decimal(0))
-            if planned != budgeted:
-                yield _error("BUDGET_UNIT_MISMATCH", f"{_unit_path(index)}.credit_code", name=unit.name,
+            if planned == budgeted:
+                continue
+            lines = unnamed.get(source)
+            if lines:
+                ids = "、".join(dict.fromkeys(task_id for task_id, _ in lines))
+                first = lines[0][1]
+                yield _error("BUDGET_UNIT_MISMATCH", first, "owner", name=unit.name, source=source, ids=ids,
+                             label=field_label(first), path=first, **_amounts(planned, budgeted))
+            else:
+                yield _error("BUDGET_UNIT_MISMATCH", f"{_unit_path(index)}.credit_code", "named", name=unit.name,
                              source=source, **_amounts(planned, budgeted))
 
 
