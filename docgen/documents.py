@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from docgen.clauses.library import load_library
 from docgen.clauses.phrases import phrases_version
@@ -13,7 +14,7 @@ from docgen.constants import DocumentKind
 from docgen.drafting.agreement import Agreement, AgreementVersion, BaseContext, agreement_version
 from docgen.drafting.commitments import assemble_commitments
 from docgen.drafting.plan import assemble_plan, load_outline
-from docgen.errors import OutputExistsError, RuleError, TemplateError
+from docgen.errors import InputError, OutputExistsError, RuleError, TemplateError
 from docgen.input.model import Consortium
 from docgen.output import (
     MANIFEST,
@@ -30,6 +31,7 @@ from docgen.resources import clauses_dir, templates_dir
 from docgen.rules.guideline import Finding, check, for_document, has_errors
 
 if TYPE_CHECKING:
+    from docgen.drafting.supplement import PriorSupplement
     from docgen.rules.change import ChangeSet
 
 # The modules only a change run needs (docgen.rules.change, docgen.drafting.supplement and
@@ -361,19 +363,25 @@ def run_documents(consortium: Consortium, *, draft: bool = False, pdf: bool = Fa
     return with_pdfs(documents, consortium, draft=draft) if pdf else documents
 
 
-def change_documents(old: Consortium, new: Consortium, *, serial: int = 1, previous: list[str] | None = None,
-                     draft: bool = False) -> list[Document]:
+def change_documents(old: Consortium, new: Consortium, *, serial: int = 1,
+                     previous: Sequence[str | PriorSupplement] | None = None, draft: bool = False,
+                     original_parties: Sequence[str] = ()) -> list[Document]:
     """Return the documents of a member change: supplement, consolidated agreement, change table,
     redline (the consolidated agreement with tracked changes against the original), plan, commitments.
 
     Raise RuleError with every finding if ``check_change`` reports errors. With draft, rule errors of
     either version are tolerated (pages marked 草稿), but not the change rules themselves (CHANGE_…):
     an empty change, a departing lead unit or an unassigned task cannot be drafted at all.
+
+    previous are the earlier supplements of the series (their names, or ``PriorSupplement`` records with
+    dates and membership changes, which the recitals cite); original_parties the names of the units that
+    signed the original agreement (default: old's units).
     """
     from docgen.rules.change import review_change
 
     changeset, findings = review_change(old, new)
-    return _change_documents(changeset, findings, serial=serial, previous=previous or [], draft=draft)
+    return _change_documents(changeset, findings, serial=serial, previous=list(previous or []), draft=draft,
+                             original_parties=original_parties)
 
 
 def _refuse_blocking(findings: list[Finding], draft: bool) -> None:
@@ -382,8 +390,9 @@ def _refuse_blocking(findings: list[Finding], draft: bool) -> None:
         raise RuleError(findings)
 
 
-def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, previous: list[str],
-                      draft: bool) -> list[Document]:
+def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int,
+                      previous: Sequence[str | PriorSupplement], draft: bool,
+                      original_parties: Sequence[str] = ()) -> list[Document]:
     """Return ``change_documents`` from the ChangeSet and ``check_change``'s findings already computed."""
     from docgen.drafting.consolidated import amended_agreement, reading_copy
     from docgen.drafting.supplement import (
@@ -402,7 +411,7 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, pr
     change = prepare_change(cs, library)  # each version's agreement numbered and rendered once
     unresolved = tuple(str(f) for f in findings if f.severity == "error") if draft else ()
     supplement = assemble_supplement(change, library, supplement_library, serial=serial, previous=previous,
-                                     draft=draft, findings=unresolved)
+                                     draft=draft, findings=unresolved, original_parties=original_parties)
     table = assemble_change_table(change, supplement_library, serial=serial, draft=draft)
     author = new.lead.name
     supplement_data = render_docx(templates_dir() / SUPPLEMENT_TEMPLATE, {"doc": supplement},
@@ -420,7 +429,8 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int, pr
     if consolidated_texts is None:
         raise TemplateError("补充协议条款库缺少 consolidated.yaml（汇编本的标题、页眉说明和封面说明）")
     copy = reading_copy(change, consolidated_texts,
-                        supplement_context(change, serial, previous).names(), serial=serial, draft=draft)
+                        supplement_context(change, serial, previous, original_parties).names(), serial=serial,
+                        draft=draft)
     copy_data = render_docx(templates_dir() / CONSOLIDATED_TEMPLATE, {"doc": copy},
                             properties={"title": copy.title, "author": author, "subject": "创新联合体组建协议汇编本",
                                         "keywords": "汇编本；仅供参考"})
@@ -452,6 +462,28 @@ def render_change(old: Consortium, new: Consortium, out_root: Path | str, *, dra
     return change_run(old, new, out_root, draft=draft, old_sha256=old_sha256, new_sha256=new_sha256, pdf=pdf)[0]
 
 
+def _series(versions: list[dict[str, Any]]) -> tuple[list[PriorSupplement], list[str]]:
+    """Return the earlier supplements (from their manifests) and the names of the original's parties (the
+    first supplement's base input; empty when there is none: this change's old version is the original)."""
+    from docgen.drafting.supplement import PriorSupplement, serial_name
+    from docgen.input.loading import parse
+
+    previous: list[PriorSupplement] = []
+    parties: list[str] = []
+    for version in versions:
+        name = serial_name(int(version["serial"]))
+        try:
+            old = parse(version["base_input"], source="manifest.json base_input")
+            new = parse(version["input"], source="manifest.json input")
+        except (KeyError, InputError):
+            previous.append(PriorSupplement(name))
+            continue
+        previous.append(PriorSupplement.of_change(name, old, new))
+        if not parties:
+            parties = [u.name for u in old.units]
+    return previous, parties
+
+
 def change_run(old: Consortium, new: Consortium, out_root: Path | str, *, draft: bool = False,
                old_sha256: str | None = None, new_sha256: str | None = None,
                pdf: bool = False) -> tuple[Path, list[Finding]]:
@@ -472,13 +504,16 @@ def change_run(old: Consortium, new: Consortium, out_root: Path | str, *, draft:
                 raise OutputExistsError(f"这两个版本之间的变更已生成为{serial_name(int(version['serial']))}补充协议"
                                         f"（{version['folder']}），未重复生成")
         serial = (int(versions[-1]["serial"]) + 1) if versions else 1
-        previous = [serial_name(int(v["serial"])) for v in versions]
-        documents = _change_documents(changeset, findings, serial=serial, previous=previous, draft=draft)
+        previous, original_parties = _series(versions)
+        documents = _change_documents(changeset, findings, serial=serial, previous=previous, draft=draft,
+                                      original_parties=original_parties)
         if pdf:
             documents = with_pdfs(documents, new, draft=draft,
                                   package_title=f"{new.name}{serial_name(serial)}补充协议材料", base=old)
         folder = f"补充协议{serial_name(serial)}"
-        run = {"command": "change", "base_sha256": old_digest, "serial": serial, "previous": previous,
+        run = {"command": "change", "base_sha256": old_digest, "serial": serial,
+               "previous": [p.name for p in previous],
+               "previous_supplements": [p.record() for p in previous], "original_parties": list(original_parties),
                "options": {"draft": draft, "pdf": pdf, "review": False},
                "base_input": old.model_dump(mode="json"), "input": new.model_dump(mode="json")}
         commit(root, folder, contents_of(documents, new_digest, run))

@@ -11,7 +11,7 @@ from docgen.errors import FormatError
 
 __all__ = [
     "FILTERS", "cn_count", "cn_date", "cn_number", "join_cn", "money", "ordinal", "percent", "percent_cn", "rmb_upper",
-    "yuan",
+    "wan", "yuan",
 ]
 
 _CENT = Decimal("0.01")
@@ -85,6 +85,14 @@ def yuan(amount: Decimal | int | str) -> str:
 def amount(amount: Decimal | int | str) -> str:
     """Return 1,234,567.89 (no currency sign), the form used inside tables headed （元）."""
     return f"{_to_cents(amount):,.2f}"
+
+
+def wan(amount: Decimal | int | str) -> str:
+    """Return the amount in 万元, exact to the fen: 2,100.00 for 21000000, 0.1024 for 1024 (never rounded)."""
+    value = _to_cents(amount) / 10000
+    text = f"{value:,.6f}".rstrip("0")
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
 
 
 def rmb_upper(amount: Decimal | int | str) -> str:
@@ -170,7 +178,7 @@ def join_cn(items: Iterable[str]) -> str:
 
 
 FILTERS = {
-    "money": money, "yuan": yuan, "amount": amount, "rmb_upper": rmb_upper, "cn_date": cn_date,
+    "money": money, "yuan": yuan, "amount": amount, "wan": wan, "rmb_upper": rmb_upper, "cn_date": cn_date,
     "cn_number": cn_number, "cn_count": cn_count, "ordinal": ordinal, "percent": percent,
     "percent_cn": percent_cn, "join_cn": join_cn,
 }

@@ -86,9 +86,13 @@ def _redraft(entry: dict[str, Any], manifest: dict[str, Any]) -> bytes:
         new = parse(manifest["input"], source="manifest.json input")
         if manifest.get("command") == "change":
             old = parse(manifest["base_input"], source="manifest.json base_input")
+            from docgen.drafting.supplement import PriorSupplement
+
+            previous = [PriorSupplement.from_record(r)
+                        for r in manifest.get("previous_supplements", manifest.get("previous", []))]
             documents: list[Document] = change_documents(old, new, serial=int(manifest["serial"]),
-                                                         previous=list(manifest.get("previous", [])),
-                                                         draft=bool(options.get("draft")))
+                                                         previous=previous, draft=bool(options.get("draft")),
+                                                         original_parties=list(manifest.get("original_parties", [])))
         else:
             documents = run_documents(new, draft=bool(options.get("draft")), review=bool(options.get("review")),
                                       scope=str(options.get("for", "all")))

@@ -198,7 +198,8 @@ def test_contribution_and_share_changes_are_stated(sample_text: str) -> None:
 
 def test_effect_on_signature_and_defects_fixed(sample_text: str) -> None:
     effect = article(sample_text, "生效与文本")
-    assert "合同专用章之日起生效" in effect and "原协议各方" in effect and "批准" not in effect
+    assert "合同专用章之日起生效" in effect and "首部所列各方" in effect and "批准" not in effect
+    assert "原协议各方" not in effect
     assert "青岛市科学技术局" not in sample_text     # one authority: the district bureau of the filing
     assert "原协议全体成员单位" not in sample_text
     assert "；- " not in sample_text and "《《" not in sample_text
@@ -317,7 +318,19 @@ def test_lead_replacement_is_drafted() -> None:
     replacement = article(text, "牵头单位的更换")
     assert "乙方一青岛蓝算数据智能科技有限公司自本补充协议生效之日起担任联合体牵头单位" in replacement
     assert "甲方应当于2027年10月15日前，向乙方一移交联合体的档案" in replacement
-    assert "作为成员单位继续履行原协议" in replacement and "章启明" in replacement
+    assert "作为成员单位继续履行原协议" in replacement and "依照第三条的约定确定" in replacement
+    assert "章启明" not in replacement   # appointed once, by the head article (F48)
+    # F46: the voluntary step-down rests on the unanimity and amendment articles, not on the lead-failure one
+    assert "依照原协议第十二条关于牵头单位的变更须经各方一致同意的约定和第六十九条的约定" in replacement
+    assert "乙方一声明并保证，其符合《青岛市创新联合体组建工作指引》四（一）规定的牵头单位基本条件" in replacement
+    assert ("甲方依照原协议第二十四条作为牵头单位统一接收但尚未拨付的财政资助资金，应当于2027年10月15日前"
+            "连同其孳息依照资助方的规定划转至乙方一书面指定的账户") in replacement
+    assert "乙方一自批准之日起承接项目承担单位的权利和义务" in replacement
+    assert "甲方对其担任牵头单位期间的行为，仍依照原协议承担责任；乙方一不因担任牵头单位而承担该等责任" in replacement
+    assert "概括承继" not in replacement
+    head = article(text, "联合体负责人变更")
+    assert "乙方一作为牵头单位选聘章启明（董事长）为联合体负责人" in head and "首席专家" not in head
+    assert "原协议第十二条约定，牵头单位的变更须经各方一致同意" in text
     assert "乙方一作为新的牵头单位应当自本补充协议生效之日起三十日内" in text and "崂山区科学技术局" in text
     assert "甲方（原牵头单位）：青岛海图智算科技股份有限公司（盖章）" in text
     assert "乙方一（接任牵头单位）：青岛蓝算数据智能科技有限公司（盖章）" in text

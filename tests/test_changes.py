@@ -72,7 +72,7 @@ def test_supplement_recitals_name_the_original(old: docgen.Consortium, documents
     join = next(p.split("　")[0] for p in original if p.split("　")[1:2] == ["成员加入"])
     leave = next(p.split("　")[0] for p in original if p.split("　")[1:2] == ["成员退出"])
     assert f"原协议{join}、{leave}约定" in text
-    assert "经原协议各方一致同意" in text
+    assert "经本补充协议首部所列各方（包括新加入的成员单位和退出的成员单位）一致同意" in text
     assert "《青岛市创新联合体组建工作指引》七（三）" in text
 
 
@@ -180,7 +180,7 @@ def test_second_change_gets_second_serial_and_keeps_the_first(tmp_path: Path) ->
     assert manifest["serial"] == 2
     supplement = next(d for d in manifest["documents"] if d["kind"] == "supplement")
     text = "\n".join(paragraphs((out / "补充协议第二号" / supplement["path"]).read_bytes()))
-    assert "补充协议（第二号）" in text and "已签订第一号补充协议" in text
+    assert "补充协议（第二号）" in text and "有关各方签订了第一号补充协议" in text
     assert "牵头单位选聘孙明哲" in text
     again = run("change", str(V1), str(V2), "-o", str(out))
     assert again.returncode == 3 and "已生成为第一号补充协议" in again.stderr  # an existing output: exit 3

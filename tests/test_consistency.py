@@ -95,6 +95,8 @@ def test_changing_one_choice_changes_every_article_that_states_it(base_data: dic
     ("benefit_distribution", {}, "联合体成果转化收益扣除直接成本后，按各方经确认的资金及实物投入比例分配。"),
     ("ip_management", {"secret_transfer": "owners"}, "技术秘密对外转让须经全体成员单位书面同意。"),
     ("decision_dispatch", {}, "联合体负责人每月召开一次任务调度会。"),
+    ("decision_dispatch", {}, "理事会经三分之二以上同意可以确定新的牵头单位。"),
+    ("ip_management", {}, "共有专利的维持费用由共有各方按照各自的实际贡献分担。"),
 ])
 def test_a_note_stating_a_rule_the_choices_cover_differently_is_a_conflict(
         base_data: dict[str, Any], field: str, choice: dict[str, str], note: str) -> None:
@@ -139,4 +141,52 @@ def test_every_sample_answers_each_question_once(path: Path) -> None:
     assert agreement_conflicts(version) == []
     answered = {s.question.id for a in version.articles for s in statements(a.number, a.paragraphs,
                                                                               load_questions())}
-    assert {"benefit_basis", "secret_transfer", "fund_management", "fund_audit", "major_vote"} <= answered
+    assert {"benefit_basis", "secret_transfer", "fund_management", "fund_audit", "major_vote", "agreement_term",
+            "surviving_clauses", "joint_ip_share", "lead_replacement"} <= answered
+
+
+# --- term, co-owned IP, lead replacement: one rule each (review F6, F9/F31; issue 12 item 4) ----------
+
+JOINT_SHARE = ('共有各方之间的权利份额，与其依照{{ ref("benefit.method") }}在共有各方之间分配该项成果收益的比例相同；'
+               '共有知识产权的费用分担和维权所获赔偿的分配，依照{{ ref("ip.maintenance") }}的约定适用同一比例。')
+
+
+@pytest.mark.parametrize(("file", "old", "new", "label"), [
+    # an article that lets the agreement end with the construction period although the filing may run longer
+    ("term_filing.yaml", "本协议生效后，牵头单位应当会同",
+     "本协议的有效期至建设期届满之日止。本协议生效后，牵头单位应当会同", "本协议的期限"),
+    # the liquidation article keeping fewer clauses alive than the term article
+    ("dissolution.yaml",
+     "本协议关于科技成果与知识产权、收益分配、保密、违约责任和争议解决的约定，在本协议终止后继续有效",
+     "本协议关于保密和争议解决的约定，在本协议终止后继续有效", "本协议终止后继续有效的约定"),
+    # F6: co-owners' shares by contribution while income and costs follow the sharing article
+    ("ip.yaml", JOINT_SHARE, "共有各方的份额按照各自的实际贡献书面确定；不能确定的，视为等额享有。",
+     "共有知识产权的份额、费用和收益的比例"),
+    # a defaulting lead voting on (and so able to block) its own replacement
+    ("breach.yaml", "经成员单位一致同意，可以从", "经各方一致同意，可以从", "变更牵头单位的决定方式"),
+])
+def test_two_articles_answering_a_new_question_differently_are_a_conflict(
+        tmp_path: Path, file: str, old: str, new: str, label: str) -> None:
+    from docgen.clauses.consistency import agreement_conflicts
+
+    folder = tmp_path / "clauses"
+    shutil.copytree(load_library().folder, folder)
+    source = folder / file
+    text = source.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    source.write_text(text.replace(old, new), encoding="utf-8")
+    findings = agreement_conflicts(agreement_version(docgen.load(DEEP_SEA), load_library(folder)))
+    assert [f.code for f in findings] == ["CLAUSE_CONFLICT"], [f.message for f in findings]
+    assert f"“{label}”的约定不一致" in findings[0].message
+
+
+def test_co_owners_shares_follow_the_sharing_article_and_cite_the_law_as_an_agreement() -> None:
+    patent = articles(DEEP_SEA)["专利申请权"]
+    assert "实际贡献" not in patent and "等额享有" not in patent
+    assert "各方依照《中华人民共和国民法典》第八百六十条的规定约定" in patent
+    assert "各方依照《中华人民共和国专利法》第十四条的规定约定，共有各方之间的权利份额" in patent
+
+
+def test_without_a_council_the_lead_does_not_vote_on_its_replacement() -> None:
+    decision = articles(SAMPLES / "synthetic-bio.yaml")["决策规则"]
+    assert "因牵头单位违约、退出、被除名或者丧失牵头单位条件而变更牵头单位的，牵头单位不参加表决" in decision

@@ -80,16 +80,20 @@ _ITEM_STYLES: dict[str, tuple[Callable[[int], str], Callable[[int], str]]] = {
 }
 
 
-def number_items(text: str, style: str = "contract") -> list[str]:
+ItemLabels = tuple[Callable[[int], str], Callable[[int], str]]
+
+
+def number_items(text: str, style: str | ItemLabels = "contract") -> list[str]:
     """Return the paragraphs of a rendered text, with "- " items numbered.
 
     Paragraphs are separated by blank lines; the lines of one paragraph are joined without a space
     (Chinese has none). "- " starts an item and "  - " a sub-item, each its own paragraph. A contract
-    numbers them （一） and 1.; a plan, whose headings already use 一、（一）1., numbers them （1） and ①.
+    numbers them （一） and 1.; a plan, whose headings already use 一、（一）1., numbers them （1） and ①;
+    style may also be a pair of labelling functions (item, sub-item), as the plan's levels need.
     Item numbering restarts after an ordinary paragraph. "> " starts a quoted paragraph (an amended
     article's new wording), which stands alone and does not restart the numbering.
     """
-    item_label, sub_label = _ITEM_STYLES[style]
+    item_label, sub_label = _ITEM_STYLES[style] if isinstance(style, str) else style
     paragraphs: list[str] = []
     current: list[str] | None = None
     item = sub = 0

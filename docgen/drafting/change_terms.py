@@ -159,6 +159,7 @@ class LeaderTerms:
     ground: str
     reason: str
     handover_date: dt.date
+    fiscal: Decimal = Decimal("0")   # fiscal funding in the original plan (received by the lead unit)
 
 
 @dataclass(frozen=True)
@@ -232,7 +233,9 @@ def change_terms(cs: ChangeSet, designation: Callable[[Unit], str]) -> ChangeTer
         r = amendment.lead_replacement
         replacement = LeaderTerms(party(r.successor), party(cs.old.lead.credit_code),
                                   cs.new.unit(cs.old.lead.credit_code) is not None, r.ground, r.reason,
-                                  r.handover_date)
+                                  r.handover_date,
+                                  sum((f.amount for f in cs.old.funding if FUNDING_COLUMNS[f.source] == "fiscal"),
+                                      Decimal(0)))
     return ChangeTerms(exits, accessions, contributions, shares, amendment.share_reason or "", replacement,
                        amendment.effect, amendment.filing)
 

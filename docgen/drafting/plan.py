@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -22,9 +22,10 @@ from docgen.clauses.phrases import phrase, phrase_list, phrase_map, render_phras
 from docgen.constants import FUNDING_SOURCES, KPI_CATEGORIES, TEXT_WIDTH
 from docgen.drafting.agreement import BaseContext, base_context, number_items
 from docgen.errors import TemplateError
-from docgen.formatting import amount, cn_date, cn_number
+from docgen.formatting import cn_date, cn_number, wan
 from docgen.input.loading import read_yaml
-from docgen.input.model import MECHANISM_LABELS, Consortium
+from docgen.input.model import IN_KIND_SOURCE, MECHANISM_LABELS, Consortium
+from docgen.input.totals import GRANTS, THIRD_PARTY, Totals
 from docgen.render.docx import render_expression, render_text
 
 __all__ = ["PLAN_TABLES", "Plan", "PlanOutline", "assemble_plan", "load_outline"]
@@ -121,6 +122,8 @@ class Cell:
     fill: str = "auto"
     align: str = "left"
     span: int = 1
+    header: bool = False  # the cell's row repeats at the top of each page, as the header row does
+    keep: bool = False    # the cell's row stays on the page of the next row (the row before a total)
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,13 @@ class Table:
     widths: tuple[int, ...]
     header: tuple[Cell, ...]
     rows: tuple[tuple[Cell, ...], ...]
+
+
+def _keep_last(rows: list[tuple[Cell, ...]]) -> tuple[tuple[Cell, ...], ...]:
+    """Return rows with the one before the last (a total row) kept on the page of the last."""
+    if len(rows) >= 2:
+        rows[-2] = tuple(replace(cell, keep=True) for cell in rows[-2])
+    return tuple(rows)
 
 
 @dataclass(frozen=True)
@@ -155,6 +165,12 @@ class Plan:
     cover_lines: tuple[CoverLine, ...]
     blocks: tuple[Block, ...]
     version: str
+    toc_title: str = ""
+
+    @property
+    def contents(self) -> tuple[Block, ...]:
+        """Return the headings of levels 1 and 2, the entries of the plan's 目录."""
+        return tuple(b for b in self.blocks if b.kind == "heading" and b.level <= 2)
 
     @property
     def headings(self) -> list[str]:
@@ -177,7 +193,8 @@ def _head(*texts: str) -> tuple[Cell, ...]:
 
 
 def _num(value: Decimal) -> Cell:
-    return Cell(amount(value), align="right")
+    """Return a right-aligned amount in 万元 (exact to the fen), as every plan table prints money."""
+    return Cell(wan(value), align="right")
 
 
 TableResult = tuple[str, str, Table]  # caption, note (unit line), table
@@ -189,16 +206,24 @@ def _words(key: str) -> tuple[str, str, list[str]]:
     return phrase(f"{key}.caption"), phrase(f"{key}.note"), phrase_list(f"{key}.header")
 
 
+def _totals(ctx: dict[str, Any]) -> Totals:
+    totals: Totals = ctx["totals"]
+    return totals
+
+
 def _members_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     rows = []
+    sums = _totals(ctx)
+    blank = phrase("plan.blank")
     for i, party in enumerate(ctx["parties"], start=1):
         u = party.unit
+        money = sums.unit(u.credit_code)
         rows.append((Cell(str(i), align="center"), Cell(u.name), Cell(u.kind, align="center"),
                      Cell(u.chain_position, align="center"), Cell(party.role, align="center"), Cell(u.role),
-                     _num(u.resources.cash),
-                     Cell(str(u.resources.people) if u.resources.people else "—", align="right")))
+                     _num(money.own_cash if money else Decimal(0)), _num(money.in_kind if money else Decimal(0)),
+                     Cell(str(u.resources.people) if u.resources.people else blank, align="center")))
     caption, note, header = _words("plan.tables.members")
-    return caption, note, Table(_widths(0.5, 2.4, 0.8, 0.9, 0.8, 2.8, 1.9, 0.8), _head(*header), tuple(rows))
+    return caption, note, Table(_widths(0.5, 2.2, 0.8, 0.9, 0.8, 2.8, 1.3, 1.3, 0.8), _head(*header), tuple(rows))
 
 
 def _goals_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
@@ -241,7 +266,7 @@ def _tasks_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
                      Cell(phrase("plan.deliverable_separator").join(t.deliverables)), _num(t.budget_total)))
     rows.append((Cell(phrase("plan.total"), align="center", span=6), _num(total)))
     caption, note, header = _words("plan.tables.tasks")
-    return caption, note, Table(_widths(0.7, 2.0, 1.2, 1.6, 1.9, 2.4, 1.9), _head(*header), tuple(rows))
+    return caption, note, Table(_widths(0.6, 1.9, 1.1, 1.5, 1.7, 2.4, 1.7), _head(*header), _keep_last(rows))
 
 
 def _matrix(c: Consortium, columns: list[Any], key: Callable[[Any], Any], words: str,
@@ -260,7 +285,7 @@ def _matrix(c: Consortium, columns: list[Any], key: Callable[[Any], Any], words:
     rows.append((Cell(total, align="center"), *(_num(v) for v in column_totals),
                  _num(sum(column_totals, Decimal(0)))))
     caption, note, header = _words(words)
-    table = Table(_widths(2.6, *([1.6] * len(columns)), 1.8), _head(*header, *labels, total), tuple(rows))
+    table = Table(_widths(2.6, *([1.4] * len(columns)), 1.5), _head(*header, *labels, total), _keep_last(rows))
     return caption, note, table
 
 
@@ -275,6 +300,79 @@ def _budget_by_year(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     return _matrix(c, years, lambda f: f.year, "plan.tables.budget_by_year", labels)
 
 
+def _external_funding(c: Consortium, ctx: dict[str, Any]) -> TableResult:
+    """Return the 财政资助 and 社会资本/其他资金 by source, programme or investor, receiving unit and status."""
+    key = "plan.tables.external_funding"
+    external = (GRANTS, *THIRD_PARTY)
+    groups: dict[tuple[int, str, str, str], tuple[list[int], Decimal]] = {}
+    for f in c.funding:
+        if f.source in external:
+            group = (external.index(f.source), f.payer or "", str(f.unit), str(f.status or ""))
+            years, total = groups.get(group, ([], Decimal(0)))
+            groups[group] = ([*years, f.year], total + f.amount)
+    order = {u.credit_code: i for i, u in reversed(list(enumerate(c.units)))}
+    names = {u.credit_code: u.display_name for u in reversed(c.units)}
+    rows: list[tuple[Cell, ...]] = []
+    for i, (group, (years, total)) in enumerate(
+            sorted(groups.items(), key=lambda g: (g[0][0], g[0][1], order.get(g[0][2], 0), g[0][3])), start=1):
+        source, payer, unit, status = group
+        rows.append((Cell(str(i), align="center"), Cell(external[source], align="center"),
+                     Cell(payer or phrase(f"{key}.unstated_payer")), Cell(names.get(unit, unit)),
+                     Cell(phrase("plan.years", years=sorted(set(years))), align="center"), _num(total),
+                     Cell(status or phrase(f"{key}.unstated_status"), align="center")))
+    whole = sum((total for _, total in groups.values()), Decimal(0))
+    rows.append((Cell(phrase("plan.total"), align="center", span=5), _num(whole), Cell("")))
+    caption, note, header = _words(key)
+    return caption, note, Table(_widths(0.5, 1.0, 2.8, 1.6, 1.2, 1.1, 1.0), _head(*header), _keep_last(rows))
+
+
+def _in_kind_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
+    """Return every in-kind item: unit, what, task, quantity or term, agreed value, valuation and who confirmed it."""
+    key = "plan.tables.in_kind"
+    sums = _totals(ctx)
+    blank = phrase("plan.blank")
+    rows: list[tuple[Cell, ...]] = []
+    for i, (unit, item) in enumerate(sums.in_kind_items, start=1):
+        rows.append((Cell(str(i), align="center"), Cell(unit.display_name), Cell(item.description),
+                     Cell(item.task or phrase(f"{key}.whole"), align="center"), Cell(item.quantity or blank),
+                     _num(item.value), Cell(item.valuation, align="center"),
+                     Cell(item.confirmed_by or phrase(f"{key}.unconfirmed"))))
+    rows.append((Cell(phrase("plan.total"), align="center", span=5), _num(sums.in_kind), Cell("", span=2)))
+    caption, note, header = _words(key)
+    return caption, note, Table(_widths(0.5, 1.1, 2.4, 0.7, 1.5, 1.4, 0.9, 1.6), _head(*header), _keep_last(rows))
+
+
+def _task_budget(c: Consortium, ctx: dict[str, Any]) -> TableResult:
+    """Return each task's budget by paying unit and by source (cash sources and 实物投入), with subtotals."""
+    key = "plan.tables.task_budget"
+    sums = _totals(ctx)
+    used = {source for t in sums.tasks for payer in t.by_payer.values() for source, v in payer.items() if v}
+    sources = [s for s in (*FUNDING_SOURCES, IN_KIND_SOURCE) if s in used]
+    labels = [phrase(f"{key}.in_kind") if s == IN_KIND_SOURCE else s for s in sources]
+    names = {u.credit_code: u.display_name for u in reversed(c.units)}
+    zero = Decimal(0)
+    rows: list[tuple[Cell, ...]] = []
+    grand = [zero] * len(sources)
+    for task in sums.tasks:
+        subtotal = [zero] * len(sources)
+        for code, by_source in task.by_payer.items():
+            values = [by_source.get(s, zero) for s in sources]
+            subtotal = [a + b for a, b in zip(subtotal, values, strict=True)]
+            rows.append((Cell(task.id, align="center"), Cell(names.get(code, code)),
+                         *(_num(v) for v in values), _num(sum(values, zero))))
+        if len(task.by_payer) > 1:
+            rows[-1] = tuple(replace(cell, keep=True) for cell in rows[-1])
+            rows.append((Cell(phrase(f"{key}.subtotal", id=task.id), align="center", span=2),
+                         *(_num(v) for v in subtotal), _num(sum(subtotal, zero))))
+        grand = [a + b for a, b in zip(grand, subtotal, strict=True)]
+    rows.append((Cell(phrase("plan.total"), align="center", span=2), *(_num(v) for v in grand),
+                 _num(sum(grand, zero))))
+    caption, note, header = _words(key)
+    table = Table(_widths(0.7, 2.0, *([1.3] * len(sources)), 1.4),
+                  _head(*header, *labels, phrase("plan.total")), _keep_last(rows))
+    return caption, note, table
+
+
 def _milestones_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     rows = tuple((Cell(str(i), align="center"), Cell(cn_date(m.date), align="center"), Cell(m.title))
                  for i, m in enumerate(sorted(c.milestones, key=lambda m: m.date), start=1))
@@ -285,6 +383,7 @@ def _milestones_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
 PLAN_TABLES: dict[str, Builder] = {
     "members": _members_table, "goals": _goals_table, "kpis": _kpis_table, "tasks": _tasks_table,
     "budget_by_source": _budget_by_source, "budget_by_year": _budget_by_year,
+    "external_funding": _external_funding, "in_kind": _in_kind_table, "task_budget": _task_budget,
     "milestones": _milestones_table,
 }
 
@@ -309,8 +408,8 @@ def _schedule_chart(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     header = (*(Cell(w, align="center") for w in words),
               *(Cell(phrase("plan.year", year=y), align="center", span=sum(1 for yy, _ in periods if yy == y))
                 for y in years))
-    quarter_row = (Cell(phrase("plan.charts.schedule.quarter_row"), align="center"),
-                   *(Cell(cn_number(q), align="center") for _, q in periods))
+    quarter_row = (Cell(phrase("plan.charts.schedule.quarter_row"), align="center", header=True),
+                   *(Cell(cn_number(q), align="center", header=True) for _, q in periods))
     rows = [quarter_row]
     for t in c.tasks:
         running = set(quarters(t.start, t.end))
@@ -326,13 +425,22 @@ def _spread(total: int, parts: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(parts)]
 
 
+def _expert_committee(ctx: dict[str, Any]) -> bool:
+    """Return whether the mechanisms set up an expert committee or any mechanism's note relies on one."""
+    mechanisms = ctx["mechanisms"]
+    if mechanisms.collaborative_research.expert_committee:
+        return True
+    cue = phrase("plan.charts.organisation.experts_cue")
+    return any(cue in (getattr(mechanisms, name).note or "") for name in type(mechanisms).model_fields)
+
+
 def _organisation_chart(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     key = "plan.charts.organisation"
     middle = [phrase(f"{key}.head", head=c.head) if c.head else "",
               phrase(f"{key}.chief_expert", expert=c.chief_expert) if c.chief_expert else "",
               phrase(f"{key}.council", council=c.council) if c.council else "",
               phrase(f"{key}.office"),
-              phrase(f"{key}.experts") if ctx["mechanisms"].collaborative_research.expert_committee else ""]
+              phrase(f"{key}.experts") if _expert_committee(ctx) else ""]
     middle = [m for m in middle if m]
     units = {u.credit_code: u for u in reversed(c.units)}  # the first unit with a code, as c.unit() finds it
     teams = [phrase(f"{key}.team", task=t, unit=units.get(t.owner, c.lead).display_name) for t in ctx["tasks"]]
@@ -353,8 +461,13 @@ PLAN_CHARTS: dict[str, Builder] = {"schedule": _schedule_chart, "organisation": 
 # --- assembly ---------------------------------------------------------------------------------
 
 def _heading_number(level: int, n: int) -> str:
-    """Return the number of the n-th heading of level 1–3: 一、 （一） 1. (phrases: plan.heading_numbers)."""
+    """Return the n-th number of level 1–5: 一、 （一） 1. （1） 1) (phrases: plan.heading_numbers, GB/T 9704)."""
     return render_phrase(phrase_list("plan.heading_numbers")[level - 1], f"plan.heading_numbers.{level}", {"n": n})
+
+
+def _item_labels(level: int) -> tuple[Callable[[int], str], Callable[[int], str]]:
+    """Return the labels of the items and sub-items in a text under a heading of level: the next levels down."""
+    return (lambda n: _heading_number(level + 1, n)), (lambda n: _heading_number(level + 2, n))
 
 
 def plan_context(c: Consortium, base: BaseContext | None = None) -> dict[str, Any]:
@@ -365,7 +478,9 @@ def plan_context(c: Consortium, base: BaseContext | None = None) -> dict[str, An
         kpis = [k for k in c.kpis if k.category == category]
         if kpis:
             by_category[category] = kpis
-    return {**context.names(), "mechanism_labels": MECHANISM_LABELS, "kpis_by_category": by_category}
+    names = {**context.names(), "mechanism_labels": MECHANISM_LABELS, "kpis_by_category": by_category}
+    names["expert_committee"] = _expert_committee(names)
+    return names
 
 
 def assemble_plan(c: Consortium, outline: PlanOutline, *, draft: bool = False,
@@ -391,7 +506,7 @@ def assemble_plan(c: Consortium, outline: PlanOutline, *, draft: bool = False,
                     continue
                 if block.narrative is not None:
                     text = getattr(c.narrative, block.narrative)
-                    paragraphs = number_items(text, "plan")
+                    paragraphs = number_items(text, _item_labels(level))
                     if not paragraphs and draft:  # a draft marks the gap where the text belongs
                         label = type(c.narrative).model_fields[block.narrative].title
                         paragraphs = [phrase("plan.missing_narrative", label=label)]
@@ -400,7 +515,7 @@ def assemble_plan(c: Consortium, outline: PlanOutline, *, draft: bool = False,
                     blocks.extend(Block("paragraph", p) for p in paragraphs)
                 elif block.text is not None:
                     text = render_text(block.text, f"{where}.txt", context)
-                    blocks.extend(Block("paragraph", p) for p in number_items(text, "plan"))
+                    blocks.extend(Block("paragraph", p) for p in number_items(text, _item_labels(level)))
                 else:
                     builder = PLAN_TABLES[block.table] if block.table else PLAN_CHARTS[str(block.chart)]
                     caption, note, table = builder(c, context)
@@ -425,4 +540,4 @@ def assemble_plan(c: Consortium, outline: PlanOutline, *, draft: bool = False,
         cover.append(CoverLine(words["chief_expert"], phrase("plan.cover.chief_expert_value", expert=c.chief_expert)))
     cover.append(CoverLine(words["date"], cn_date(c.signing_date)))
     title = render_text(outline.title, "plan.title.txt", context).strip()
-    return Plan(title, draft, tuple(cover), tuple(blocks), outline.version)
+    return Plan(title, draft, tuple(cover), tuple(blocks), outline.version, phrase("plan.toc"))

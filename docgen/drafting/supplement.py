@@ -10,7 +10,7 @@ the redline all read the same ``ChangeDraft``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any
@@ -41,8 +41,8 @@ from docgen.render.docx import render_expression, render_text
 from docgen.rules.change import ChangeSet, Reassignment, contribution_changed
 
 __all__ = ["AmendedArticle", "AnnexRevision", "ChangeDraft", "ChangeRow", "ChangeTable", "JoiningUnit", "LeavingUnit",
-           "Supplement", "SupplementContext", "UpdatedUnit", "amended_articles", "assemble_change_table",
-           "assemble_supplement", "prepare_change", "serial_name", "supplement_context"]
+           "PriorSupplement", "Supplement", "SupplementContext", "UpdatedUnit", "amended_articles",
+           "assemble_change_table", "assemble_supplement", "prepare_change", "serial_name", "supplement_context"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,50 @@ class Supplement:
     clause_versions: dict[str, str]
     findings: tuple[str, ...] = ()   # a draft's unresolved errors, listed on its first page
     findings_heading: str = ""
+
+
+@dataclass(frozen=True)
+class PriorSupplement:
+    """An earlier supplementary agreement of the series, as the recitals cite it (``previous``): its name,
+    signing date and the membership changes it made (names as they then were)."""
+
+    name: str                                  # 第一号
+    signing_date: dt.date | None = None        # None: not recorded (a manifest written before it was)
+    joined: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()
+    lead: str = ""                             # the unit it made lead unit, if it replaced the lead
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def of(cls, item: str | PriorSupplement) -> PriorSupplement:
+        """Return item as a PriorSupplement (a bare name: nothing else known)."""
+        return item if isinstance(item, PriorSupplement) else cls(item)
+
+    def record(self) -> dict[str, Any]:
+        """Return the record a manifest keeps (JSON)."""
+        return {"name": self.name, "signing_date": self.signing_date.isoformat() if self.signing_date else None,
+                "joined": list(self.joined), "left": list(self.left), "lead": self.lead}
+
+    @classmethod
+    def from_record(cls, record: str | dict[str, Any]) -> PriorSupplement:
+        """Return the PriorSupplement a manifest records (a bare name from older manifests)."""
+        if isinstance(record, str):
+            return cls(record)
+        date = record.get("signing_date")
+        return cls(str(record["name"]), dt.date.fromisoformat(date) if date else None,
+                   tuple(record.get("joined", ())), tuple(record.get("left", ())), str(record.get("lead", "")))
+
+    @classmethod
+    def of_change(cls, name: str, old: Consortium, new: Consortium) -> PriorSupplement:
+        """Return the record of the supplement that changed old into new."""
+        old_codes = {u.credit_code for u in old.units}
+        new_codes = {u.credit_code for u in new.units}
+        return cls(name, new.amendment.signing_date if new.amendment else None,
+                   tuple(u.name for u in new.units if u.credit_code not in old_codes),
+                   tuple(u.name for u in old.units if u.credit_code not in new_codes),
+                   new.lead.name if new.lead.credit_code != old.lead.credit_code else "")
 
 
 @dataclass(frozen=True)
@@ -302,6 +346,7 @@ class UpdatedUnit:
 
     name: str
     change: str
+    contact_changed: bool = False   # its address or contact changes (a new address for notices)
 
 
 @dataclass(frozen=True)
@@ -324,7 +369,7 @@ class SupplementContext:
     original_parties: str
     serial: int
     serial_name: str
-    previous: list[str]
+    previous: list[PriorSupplement]
     joined: list[JoiningUnit]
     left: list[LeavingUnit]
     updated_units: list[UpdatedUnit]
@@ -354,8 +399,10 @@ class SupplementContext:
         return {**self.base.names(), **own, **self.terms.names()}
 
 
-def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) -> SupplementContext:
-    """Return the names the supplement's texts may use (documented in clauses/README.md)."""
+def supplement_context(change: ChangeDraft, serial: int, previous: Sequence[str | PriorSupplement],
+                       original_parties: Sequence[str] = ()) -> SupplementContext:
+    """Return the names the supplement's texts may use (documented in clauses/README.md); original_parties
+    are the names of the units that signed the original (default: the old version's units)."""
     cs = change.changeset
     old_numbers = change.old.numbers
 
@@ -384,7 +431,8 @@ def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) ->
         left.append(LeavingUnit(designation=change.designation(unit), name=unit.name,
                                 kind=departure.kind, reason=departure.reason,
                                 effective_date=departure.effective_date, handover=handover))
-    updated = [UpdatedUnit(u.old.name, _unit_change(u.old, u.new, change.designation(u.old)))
+    updated = [UpdatedUnit(u.old.name, _unit_change(u.old, u.new, change.designation(u.old)),
+                           (u.old.address, u.old.contact) != (u.new.address, u.new.contact))
                for u in cs.updated_units
                if (u.old.name, u.old.address, u.old.legal_representative, u.old.contact, u.old.role,
                    u.old.kind, u.old.chain_position, u.old.background_ip)
@@ -395,10 +443,11 @@ def supplement_context(change: ChangeDraft, serial: int, previous: list[str]) ->
         old=cs.old,
         amendment=cs.new.amendment,
         original_title=change.old.outline.title,
-        original_parties=phrase("supplement.original_parties", members=len(cs.old.members)),
+        original_parties=phrase("supplement.original_parties",
+                                names=list(original_parties) or [u.name for u in cs.old.units]),
         serial=serial,
         serial_name=serial_name(serial),
-        previous=previous,
+        previous=[PriorSupplement.of(p) for p in previous],
         joined=joined,
         left=left,
         updated_units=updated,
@@ -447,7 +496,8 @@ _WHAT = {DocumentKind.SUPPLEMENT: "补充协议文字", DocumentKind.AGREEMENT: 
 
 
 def assemble_supplement(change: ChangeDraft, library: Library, supplement_library: Library, *, serial: int,
-                        previous: list[str], draft: bool = False, findings: tuple[str, ...] = ()) -> Supplement:
+                        previous: Sequence[str | PriorSupplement], draft: bool = False,
+                        findings: tuple[str, ...] = (), original_parties: Sequence[str] = ()) -> Supplement:
     """Return the supplementary agreement's outline for this change; findings (a draft's unresolved
     errors) are listed on its first page under the texts' ``note``."""
     cs = change.changeset
@@ -462,8 +512,8 @@ def assemble_supplement(change: ChangeDraft, library: Library, supplement_librar
                for i, (_, annex, _) in enumerate(annexes, start=1)}
     agreement_names = _texts(library, DocumentKind.AGREEMENT).annexes
     original = {key: annex_citation(i, name) for i, (key, name) in enumerate(agreement_names.items(), start=1)}
-    context = replace(supplement_context(change, serial, previous), annexes=revisions, revised_annex=revised,
-                      original_annex=original, amended=list(change.amended)).names()
+    context = replace(supplement_context(change, serial, previous, original_parties), annexes=revisions,
+                      revised_annex=revised, original_annex=original, amended=list(change.amended)).names()
     articles, numbers = render_articles(supplement_library, context)
     full = with_ref(supplement_library, context, numbers)
     title = render_text(texts.title, "supplement.title.txt", full).strip()

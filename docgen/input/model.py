@@ -210,6 +210,7 @@ class Head(_Model):
     position: Text = Field(title="职务", description="在所在单位的职务")
     unit: CreditCode = Field(title="所在单位", description="所在单位的统一社会信用代码，原则上为牵头单位")
     phone: str | None = Field(None, title="联系电话", description="联系电话")
+    profile: str | None = Field(None, title="简介", description="工作经历和主要业绩，建设方案使用")
 
 
 class ChiefExpert(_Model):
@@ -386,7 +387,7 @@ PatentRight = Literal["joint", "completing_party", "lead_unit"]
 class IPPolicy(_Model):
     patent_right: PatentRight = Field(
         "joint", title="专利申请权归属",
-        description="joint：完成各方共有（民法典第八百六十条的默认规则）；completing_party：归完成方，"
+        description="joint：完成各方共有（依照民法典第八百六十条约定）；completing_party：归完成方，"
                     "其他成员享有免费实施许可；lead_unit：归牵头单位，完成方享有免费实施许可")
     technical_secret: Literal["all_may_use", "members_only"] = Field(
         "all_may_use", title="技术秘密",
@@ -466,6 +467,9 @@ class Litigation(_Model):
 DisputePolicy = Annotated[Arbitration | Litigation, Field(discriminator="method")]
 
 
+FundingStatus = Literal["已到位", "已批复", "已签约", "拟申请", "洽谈中"]
+
+
 class FundingLine(_Model):
     unit: CreditCode = Field(title="投入单位", description="统一社会信用代码")
     source: FundingSource = Field(title="资金来源")
@@ -473,6 +477,8 @@ class FundingLine(_Model):
     amount: Money = Field(title="金额（元）")
     payer: str | None = Field(None, title="出资方",
                               description="财政资助写资助部门或项目，社会资本写投资方；自筹资金不填（即本单位）")
+    status: FundingStatus | None = Field(None, title="落实情况",
+                                         description="财政资助和社会资本的落实情况：已到位、已批复、已签约、拟申请或洽谈中")
 
 
 class YearTarget(_Model):

@@ -1,7 +1,7 @@
 """docgen's table tags for Word templates, and the docxtpl template class that understands them.
 
 Word refuses a document whose XML attributes or table grid hold Jinja, so a template keeps every tag in
-its text. Four tags, each alone in its own paragraph inside a table cell, set what only attributes can
+its text. Six tags, each alone in its own paragraph inside a table cell, set what only attributes can
 hold; before docxtpl's own ``patch_xml`` they are removed and their expression moved where Word expects
 the value:
 
@@ -14,7 +14,13 @@ the value:
 ``{% cellbg EXPR %}``
     the cell's shading colour, a hex RGB or ``auto`` (``w:shd``);
 ``{% cellalign EXPR %}``
-    the alignment of the cell's paragraphs: ``left``, ``center``, ``right`` or ``both`` (``w:jc``).
+    the alignment of the cell's paragraphs: ``left``, ``center``, ``right`` or ``both`` (``w:jc``);
+``{% rowheader EXPR %}``
+    the cell's row repeats at the top of every page the table runs onto when EXPR is true
+    (``w:tblHeader``; Word and LibreOffice repeat the unbroken run of such rows at the table's top);
+``{% keepnext EXPR %}``
+    the cell's paragraphs stay on the page of the next row when EXPR is true (``w:keepNext``), as
+    the row before a total row needs.
 
 docxtpl's own ``colspan`` and ``cellbg`` would put their element first in the cell properties, out of
 the schema's order; here each element goes to its place. Everything else is docxtpl's: ``{%tr %}``,
@@ -33,7 +39,7 @@ from docgen.errors import TemplateError
 
 __all__ = ["TABLE_TAGS", "TAG_PARAGRAPH", "Template", "patch_table_tags"]
 
-TABLE_TAGS = ("colwidths", "colspan", "cellbg", "cellalign")
+TABLE_TAGS = ("colwidths", "colspan", "cellbg", "cellalign", "rowheader", "keepnext")
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _QUICK = re.compile(r"\{%\s*(?:" + "|".join(TABLE_TAGS) + r")\b")
@@ -138,6 +144,22 @@ def patch_table_tags(xml: str) -> str:
             column = etree.SubElement(grid, _w("gridCol"))
             column.set(_w("w"), hold("{{ w }}"))
             column.tail = hold("{% endfor %}")
+            continue
+        if name == "rowheader":
+            row = _owner(cell, "tr")
+            header = etree.Element(_w("tblHeader"))
+            header.set(_w("val"), hold(f"{{{{ 'true' if ({expression}) else 'false' }}}}"))
+            row_properties = _child(row, "trPr", first=True)
+            for old in row_properties.findall(_w("tblHeader")):
+                row_properties.remove(old)
+            row_properties.append(header)  # CT_TrPrBase is a choice: any order
+            continue
+        if name == "keepnext":
+            value = hold(f"{{{{ 'true' if ({expression}) else 'false' }}}}")
+            for p in cell.findall(_w("p")):
+                keep = etree.Element(_w("keepNext"))
+                keep.set(_w("val"), value)
+                _place(_child(p, "pPr", first=True), keep, _P_PR)
             continue
         properties = _child(cell, "tcPr", first=True)
         if name == "colspan":
