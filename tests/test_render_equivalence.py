@@ -234,3 +234,57 @@ def test_zip_matches_zipfile() -> None:
         for name, data in parts.items():
             archive.writestr(name, data)
     assert _docx_fast._zip(_docx_fast._entry(n, d) for n, d in parts.items()) == normalise(source.getvalue())
+
+
+# --- the body parsed in pieces ----------------------------------------------------------------------
+
+def test_bodies_parsed_in_small_pieces_give_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pieces of a few hundred characters (many boundaries, tables whole) still give docxtpl's bytes."""
+    monkeypatch.setattr(_docx_fast, "_PIECE", 300)
+    used = []
+    original = _docx_fast._document_xml_in_pieces
+
+    def counting(prepared: Any, xml: bytes) -> list[bytes | memoryview] | None:
+        result = original(prepared, xml)
+        used.append(result is not None)
+        return result
+
+    monkeypatch.setattr(_docx_fast, "_document_xml_in_pieces", counting)
+    for template, context, properties, data in sample_calls(BASE_SAMPLE.stem, False):
+        assert render_docx(template, context, properties=properties) == data, template.name
+    assert used and all(used)
+
+
+def _body(inner: str) -> str:
+    declared = " ".join(f'xmlns:{p}="{u}"' for p, u in _body_namespaces().items())
+    return f"<w:body {declared}>{inner}</w:body>"
+
+
+@cache
+def _body_namespaces() -> dict[str | None, str]:
+    template = sample_calls(BASE_SAMPLE.stem, False)[-1][0]
+    return dict(_docx_fast._get_prepared(template, environment()).namespaces)
+
+
+@pytest.mark.parametrize("inner, pieces", [
+    ('<w:p><w:r><w:t>甲&amp;</w:t></w:r></w:p>' * 40, True),
+    ('<w:p><w:r><w:t>乙</w:t></w:r></w:p>\n' * 40 + '<w:tbl><w:tblGrid><w:gridCol/></w:tblGrid>'
+     + '<w:tr><w:tc><w:p><w:r><w:t>/&gt;</w:t></w:r></w:p></w:tc></w:tr>' * 30 + '</w:tbl>', True),
+    ('text<w:p><w:r><w:t>戊</w:t></w:r></w:p>' * 40, True),                 # text directly in the body
+    ('<w:p><w:r><w:t>丙</w:t></w:r></w:p><!-- a comment -->' * 40, False),
+    ('<w:p xmlns:x="urn:x"><x:y/></w:p>' * 40, False),                       # a namespace declared inside
+    ('<w:p><w:r><wp:docPr id="7"/></w:r></w:p>' * 40, False),                # drawings are renumbered
+    ('<w:tbl><w:tblGrid/><w:tr><w:tc/></w:tr></w:tbl>' * 40, False),         # docxtpl refits this table
+    ('<w:p><w:r><w:t>丁</w:t></w:r></w:p>' * 40 + '<w:p>', False),          # not well-formed
+])
+def test_pieces_or_the_whole_tree(monkeypatch: pytest.MonkeyPatch, inner: str, pieces: bool) -> None:
+    monkeypatch.setattr(_docx_fast, "_PIECE", 100)
+    template = sample_calls(BASE_SAMPLE.stem, False)[-1][0]
+    prepared = _docx_fast._get_prepared(template, environment())
+    xml = _body(inner)
+    got = _docx_fast._document_xml_in_pieces(prepared, xml.encode())
+    assert (got is not None) == pieces
+    if got is not None:
+        document = _docx_fast.copy.deepcopy(prepared.document)
+        document.replace(document.body, etree.fromstring(xml))
+        assert b"".join(got) == _docx_fast.serialize_part_xml(document)

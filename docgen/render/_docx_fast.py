@@ -450,7 +450,7 @@ class _Renderer(Template):
         listed: str = super().resolve_listing(xml)
         return listed
 
-    def fix_tables(self, xml: str) -> Any:
+    def fix_tables(self, xml: str | bytes) -> Any:
         """Return docxtpl's fix_tables(xml): the parsed body, grid columns fitted to the rendered rows.
 
         fix_tables parses xml, then walks every cell of every table in Python; it changes a table only
@@ -518,14 +518,22 @@ def render(template: Path, context: Mapping[str, Any], env: Environment,
     prepared = _get_prepared(template, env)
     jinja = prepared.jinja
     tpl = _Renderer(prepared.path)
-    data: dict[str, bytes] = {}
+    data: dict[str, bytes | list[bytes | memoryview]] = {}
 
-    # Body: DocxTemplate.build_xml, fix_tables, fix_docpr_ids, map_tree. The rendered text is not kept
-    # once parsed: for a 200-member plan it is 7 MB next to a 45 MB tree.
-    tree = tpl.fix_tables(tpl.render_xml_part(prepared.body_source, None, context, jinja))
-    tpl.fix_docpr_ids(tree)
-    data[prepared.document_name] = _document_xml(prepared, tree)
-    del tree
+    # Body: DocxTemplate.build_xml, fix_tables, fix_docpr_ids, map_tree. The body is parsed one top-level
+    # element at a time where that gives the same bytes (_document_xml_in_pieces): the whole tree of a
+    # 1,000-member plan takes about 250 MB for 17 million characters of XML.
+    # UTF-8 from here: a third of the memory of the str for Chinese-heavy XML (lxml parses either alike)
+    xml = tpl.render_xml_part(prepared.body_source, None, context, jinja).encode("utf-8")
+    document: bytes | list[bytes | memoryview] | None = _document_xml_in_pieces(prepared, xml)
+    if document is None:
+        tree = tpl.fix_tables(xml)
+        del xml
+        tpl.fix_docpr_ids(tree)
+        document = _document_xml(prepared, tree)
+        del tree
+    data[prepared.document_name] = document
+    del document
 
     # Headers, then footers (DocxTemplate.build_headers_footers_xml, map_headers_footers_xml).
     for part in prepared.parts:
@@ -591,6 +599,90 @@ def _document_xml(prepared: _Prepared, body: Any) -> bytes:
 _BODY = "{{{}}}body".format(nsmap["w"])
 
 
+# Parsed in pieces: the body's serialisation is its start tag, each top-level element's serialisation
+# (tail included) in turn, and its end tag; an element's bytes depend only on the namespaces declared
+# around it, the body's. So the rendered body is cut into pieces of about _PIECE bytes at
+# top-level boundaries, each parsed inside the body's own start tag and serialised, and the pieces
+# joined: one piece's tree at a time instead of the whole (a 1,000-member plan is 17 million
+# characters of XML, about 250 MB as one tree). A boundary is found by counting tags ("<" opens, "</"
+# closes, "/>" closes what it opened); a miscount can only cut inside an element or a tag, which leaves a
+# piece that is not well-formed. Any doubt (such a piece, comments, CDATA or processing instructions,
+# a table docxtpl would refit, a drawing whose id it would renumber, a namespace declared inside)
+# means None, and the whole tree is built as before, with its errors.
+
+_PIECE = 1 << 20  # bytes
+_BODY_END = b"</w:body>"
+_TOP_LEVEL_ENDS = (b"</w:p>", b"</w:tbl>")
+
+
+def _document_xml_in_pieces(prepared: _Prepared, xml: bytes) -> list[bytes | memoryview] | None:
+    """Return ``_document_xml`` of the body xml (UTF-8) renders to as pieces to be joined, each parsed on
+    its own; None when in doubt."""
+    ends = prepared.document_ends
+    head_end = xml.find(b">") + 1
+    if (ends is None or not xml.startswith(b"<w:body") or xml[head_end - 2:head_end] == b"/>"
+            or not xml.endswith(_BODY_END) or b"<!" in xml or b"<?" in xml):
+        return None
+    head, stop = xml[:head_end], len(xml) - len(_BODY_END)
+    w = f"{{{nsmap['w']}}}"
+    parser = etree.XMLParser(huge_tree=True)  # strict, as fix_tables parses
+    pieces: list[bytes | memoryview] = [ends[0], b"<w:body>"]
+    start = head_end
+    while start < stop:
+        end = _boundary(xml, start, stop)
+        try:
+            body = etree.fromstring(head + xml[start:end] + _BODY_END, parser=parser)
+        except etree.XMLSyntaxError:
+            return None
+        if start == head_end:  # the first piece: the body itself, as _document_xml requires
+            if body.tag != _BODY or body.prefix != "w" or body.attrib:
+                return None
+            declared = prepared.namespaces
+            if not all(declared.get(prefix) == uri for prefix, uri in body.nsmap.items()):
+                return None
+        if next(body.iter(_DOCPR), None) is not None or not all(_table_fits(t, w) for t in body.iter(w + "tbl")):
+            return None
+        data = etree.tostring(body, encoding="UTF-8", xml_declaration=False)
+        del body
+        inner = data.index(b">") + 1
+        if data[inner - 2:inner] == b"/>" or not data.endswith(b"</w:body>") or data.find(b"xmlns", inner) != -1:
+            return None
+        pieces.append(memoryview(data)[inner:len(data) - len(b"</w:body>")])
+        start = end
+    pieces += (b"</w:body>", ends[1])
+    return pieces
+
+
+def _boundary(xml: bytes, start: int, stop: int) -> int:
+    """Return the end of the first top-level element that ends _PIECE bytes or more after start
+    (a top-level boundary), or stop if none does."""
+    position = xml.find(b"<", start + _PIECE, stop)  # never between the two characters of "</" or "/>"
+    if position == -1:
+        return stop
+    depth = 1 + _depth(xml, start, position)  # the body is open at start
+    # each end tag's next occurrence at or after position, searched again only once passed: searching
+    # anew at every step would scan to the end each time for a tag that no longer occurs
+    following = {tag: xml.find(tag, position, stop) for tag in _TOP_LEVEL_ENDS}
+    while True:
+        for tag, index in following.items():
+            if index != -1 and index < position:
+                following[tag] = xml.find(tag, position, stop)
+        found = [(i, t) for t, i in following.items() if i != -1]
+        if not found:
+            return stop
+        index, tag = min(found)
+        end = index + len(tag)
+        depth += _depth(xml, position, end)
+        if depth == 1:  # inside the body only: end is a top-level boundary
+            return end
+        position = end
+
+
+def _depth(xml: bytes, start: int, end: int) -> int:
+    """Return how many elements xml[start:end] opens and leaves open (closing ones counted negative)."""
+    return xml.count(b"<", start, end) - 2 * xml.count(b"</", start, end) - xml.count(b"/>", start, end)
+
+
 # --- the zip ----------------------------------------------------------------------------------------
 # The same bytes as zipfile.ZipFile(…, "w", ZIP_DEFLATED).writestr(ZipInfo(name, 1980-01-01), data)
 # with create_system 0 and external_attr 0o600 << 16 (render._normalise_zip), for archives under 2 GiB.
@@ -606,9 +698,21 @@ _END = struct.Struct("<4s4H2LH")
 _LIMIT = (1 << 31) - 1
 
 
-def _entry(name: str, data: bytes) -> _Entry:
+def _entry(name: str, data: bytes | list[bytes | memoryview]) -> _Entry:
+    """Return the entry of data, given whole or as the pieces it is the concatenation of.
+
+    zlib's output does not depend on how its input is split, so pieces give the bytes data joined gives.
+    """
     compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-    return _Entry(name, zlib.crc32(data), len(data), compressor.compress(data) + compressor.flush())
+    if isinstance(data, bytes):
+        return _Entry(name, zlib.crc32(data), len(data), compressor.compress(data) + compressor.flush())
+    crc, size, deflated = 0, 0, []
+    for piece in data:
+        crc = zlib.crc32(piece, crc)
+        size += len(piece)
+        deflated.append(compressor.compress(piece))
+    deflated.append(compressor.flush())
+    return _Entry(name, crc, size, b"".join(deflated))
 
 
 def _zip(entries: Iterable[_Entry]) -> bytes:
