@@ -159,31 +159,38 @@ def change_job(old: Input, new: Input, *, pdf: bool = False, draft: bool = False
                        zip_folder(manifest.parent, prefix=manifest.parent.name))
 
 
+def _about_previous(message: str) -> list[InputProblem]:
+    return [InputProblem("previous", "上一号补充协议的清单", message)]
+
+
 def _previous(data: bytes, old_digest: str, serial: int | None) -> dict[str, Any]:
     """Return the earlier change's manifest; raise InputError unless it is one whose new version is old
     and, with serial, whose number precedes it."""
-    def problem(message: str) -> InputError:
-        return InputError([InputProblem("previous", "上一号补充协议的清单", message)], "previous")
-
     try:
         record = json.loads(data)
     except (ValueError, RecursionError):
-        raise problem("不是有效的JSON（应为上一号补充协议变更文件夹中的 manifest.json）") from None
+        raise InputError(_about_previous(
+            "不是有效的JSON（应为上一号补充协议变更文件夹中的 manifest.json）"), "previous") from None
     documents = record.get("documents") if isinstance(record, dict) else None
     earlier = record.get("serial") if isinstance(record, dict) else None
     if (record.get("command") if isinstance(record, dict) else None) != "change" or not isinstance(documents, list) \
             or not isinstance(earlier, int) or isinstance(earlier, bool) or not 1 <= earlier < 999:
-        raise problem("不是补充协议变更运行的清单（command 应为 change，并有编号 serial）")
+        raise InputError(_about_previous(
+            "不是补充协议变更运行的清单（command 应为 change，并有编号 serial）"), "previous")
     if not any(isinstance(d, dict) and d.get("kind") == "supplement" for d in documents):
-        raise problem("清单中没有补充协议")
+        raise InputError(_about_previous(
+            "清单中没有补充协议"), "previous")
     try:
         PartyRegister.from_json(record.get("parties"), Path("previous"))
     except OutputError as exc:
-        raise problem(exc.reason) from None
+        raise InputError(_about_previous(
+            exc.reason), "previous") from None
     if record.get("input_sha256") != old_digest:
-        raise problem("其变更后的版本与本次的原版本（old）不一致：原版本应为上一号补充协议变更后的版本")
+        raise InputError(_about_previous(
+            "其变更后的版本与本次的原版本（old）不一致：原版本应为上一号补充协议变更后的版本"), "previous")
     if serial is not None and serial != earlier + 1:
-        raise problem(f"上一号补充协议为第{earlier}号，本次应为第{earlier + 1}号，而 serial 为 {serial}")
+        raise InputError(_about_previous(
+            f"上一号补充协议为第{earlier}号，本次应为第{earlier + 1}号，而 serial 为 {serial}"), "previous")
     return typing.cast(dict[str, Any], record)
 
 
