@@ -95,7 +95,7 @@ def test_f7_a_co_owner_sells_its_share_subject_to_pre_emption_not_consent() -> N
 
 def test_f28_completing_party_variant_states_the_joint_invention_rules_and_the_order_of_pre_emption() -> None:
     patent = articles(HUMANOID)["专利申请权"]
-    assert "依照《中华人民共和国民法典》第八百六十条的规定，申请专利的权利属于共同完成的各方共有" in patent
+    assert "各方依照《中华人民共和国民法典》第八百六十条的规定约定，申请专利的权利属于共同完成的各方共有" in patent
     assert "共有一方不同意申请专利的，其他共有方不得申请专利" in patent
     assert "放弃专利申请权的一方可以免费实施该专利" in patent
     assert "其他共有方的优先受让权优先于共有方以外的其他各方" in patent

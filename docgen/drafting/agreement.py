@@ -214,6 +214,7 @@ class Annex:
     shares: tuple[TaskShareRow, ...] = ()      # the task annex's 任务经费分担明细 (per task and paying unit)
     shares_total: TaskShareRow | None = None
     by_year: GridTable | None = None           # the funding annex's cash by unit, source, payer and year
+    in_kind_by_year: GridTable | None = None   # the funding annex's in-kind by unit and year, cash and in-kind totals
 
 
 @dataclass(frozen=True)
@@ -508,6 +509,39 @@ def funding_by_year(c: Consortium, sums: Totals, names: dict[str, str]) -> GridT
     return GridTable(widths, header, tuple(rows))
 
 
+def in_kind_by_year(sums: Totals, names: dict[str, str]) -> GridTable | None:
+    """Return the funding annex's in-kind value by unit and year, then cash, in-kind and overall per year.
+
+    An item with no year (given over the whole term) is printed in its own 跨年度 column, never spread over
+    the years. None when no unit contributes in kind.
+    """
+    if not sums.in_kind:
+        return None
+    in_kind_years = sums.in_kind_by_year
+    years = sorted({*sums.cash_by_year, *(y for y in in_kind_years if y is not None)})
+    columns: list[int | None] = [*years, *([None] if None in in_kind_years else [])]
+    number, label = "right", "left"
+
+    def figures(values: list[Decimal]) -> tuple[GridCell, ...]:
+        return tuple(GridCell(amount(v), align=number) for v in [*values, sum(values, Decimal(0))])
+
+    header = (GridCell(phrase("annexes.by_year.unit"), align="center"),
+              *(GridCell(phrase("annexes.by_year.year", year=y) if y is not None
+                         else phrase("annexes.in_kind_by_year.cross_year"), align="center") for y in columns),
+              GridCell(phrase("annexes.total"), align="center"))
+    rows: list[tuple[GridCell, ...]] = [
+        (GridCell(names[ut.code], align=label), *figures([ut.in_kind_by_year.get(y, Decimal(0)) for y in columns]))
+        for ut in sums.units if ut.in_kind
+    ]
+    in_kind = [in_kind_years.get(y, Decimal(0)) for y in columns]
+    cash = [sums.cash_by_year.get(y, Decimal(0)) if y is not None else Decimal(0) for y in columns]
+    for key, values in (("in_kind_total", in_kind), ("cash_total", cash),
+                        ("overall", [a + b for a, b in zip(cash, in_kind, strict=True)])):
+        rows.append((GridCell(phrase(f"annexes.in_kind_by_year.{key}"), align=label), *figures(values)))
+    widths = (2200, *(1650 for _ in columns), 1800)
+    return GridTable(widths, header, tuple(rows))
+
+
 def annex_tables(c: Consortium, titles: dict[str, str], context: BaseContext) -> dict[str, Annex]:
     """Return the annex tables computed from the data, titled from titles {key: heading}.
 
@@ -566,7 +600,8 @@ def annex_tables(c: Consortium, titles: dict[str, str], context: BaseContext) ->
         "tasks": Annex("tasks", titles["tasks"], tasks, total=amount(task_total), shares=shares,
                        shares_total=shares_total),
         "funding": Annex("funding", titles["funding"], tuple(funding_rows), total_row=funding_total,
-                         in_kind=in_kind, by_year=funding_by_year(c, sums, names)),
+                         in_kind=in_kind, by_year=funding_by_year(c, sums, names),
+                         in_kind_by_year=in_kind_by_year(sums, names)),
         "background_ip": Annex("background_ip", titles["background_ip"], background),
     }
 
