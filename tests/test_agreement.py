@@ -163,7 +163,7 @@ def test_no_template_residue_none_or_empty_blanks(path: Path) -> None:
     assert "（）" not in text and "《》" not in text and "“”" not in text
     for paragraph in body_text(document):
         blanks = re.findall(r"_{3,}", paragraph)
-        if blanks:  # the only deliberate blanks: the signature page, and the cover's agreement number when none is given
+        if blanks:  # the deliberate blanks: signature lines, and the cover's 协议编号 when none is given
             assert paragraph.startswith(("法定代表人或授权代表（签字）", "日期", "协议编号：")), paragraph
     assert not re.search(r"[\u4e00-\u9fff][,;:()]|[,;:()][\u4e00-\u9fff]", text)
 
