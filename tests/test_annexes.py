@@ -114,3 +114,42 @@ def test_wide_annexes_are_on_landscape_pages() -> None:
     # every annex table repeats its header row on each page
     for table in document.tables:
         assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+
+
+SYNTHETIC_BIO = SAMPLES / "synthetic-bio.yaml"
+
+
+def test_in_kind_by_year_keeps_cross_year_items_apart_and_states_cash_and_in_kind_per_year() -> None:
+    consortium = docgen.load(SYNTHETIC_BIO)
+    data = docgen.render_agreement(consortium)
+    table = next(rows for key, rows in _tables(data).items() if key.startswith("单位|") and key.endswith("年"))
+    years = sorted({f.year for f in consortium.funding})
+    assert table[0] == ["单位", *(f"{y}年" for y in years), "跨年度", "合计"]
+    caption = "分年度实物投入明细及投入汇总（按单位；未注明投入年度的实物投入列为跨年度，不分摊到各年度）"
+    assert caption in _paragraphs(data)
+    by_label = {row[0]: [_money(v) for v in row[1:]] for row in table[1:]}
+    columns: list[int | None] = [*years, None]
+    for unit in consortium.units:
+        expected = [sum((i.value for i in unit.resources.in_kind if i.year == y), Decimal(0)) for y in columns]
+        assert by_label[unit.display_name] == [*expected, sum(expected, Decimal(0))], unit.display_name
+    in_kind = [sum((i.value for u in consortium.units for i in u.resources.in_kind if i.year == y), Decimal(0))
+               for y in columns]
+    cash = [sum((f.amount for f in consortium.funding if f.year == y), Decimal(0)) for y in columns]
+    assert by_label["实物投入合计"] == [*in_kind, sum(in_kind, Decimal(0))]
+    assert by_label["资金投入合计"] == [*cash, sum(cash, Decimal(0))]
+    overall = [a + b for a, b in zip(by_label["资金投入合计"], by_label["实物投入合计"], strict=True)]
+    assert by_label["投入总计"] == overall
+    # the sample gives 2027 and 2028 items and items with no year; the latter are never split over the years
+    assert in_kind[years.index(2027)] == Decimal("2200000") and in_kind[years.index(2028)] == Decimal("1500000")
+    assert in_kind[-1] == totals(consortium).in_kind - Decimal("3700000")
+    assert by_label["投入总计"][-1] == totals(consortium).total
+
+
+def test_in_kind_by_year_table_is_left_out_when_no_unit_contributes_in_kind() -> None:
+    data = docgen.load(SYNTHETIC_BIO).model_dump(mode="json")
+    for unit in [data["lead"], *data["members"]]:
+        unit["resources"]["in_kind"] = []
+        unit["resources"].pop("totals", None)
+    rendered = docgen.render_agreement(docgen.parse(data))
+    assert not any(key.endswith("年") and key.startswith("单位|") for key in _tables(rendered))
+    assert not any(p.startswith("分年度实物投入明细") for p in _paragraphs(rendered))

@@ -104,3 +104,22 @@ def test_a_budget_line_without_a_payer_counts_as_the_owners_and_is_checked_like_
     assert amount in short.message and "相差" + amount in short.message, short.message
     assert f"任务{task['id']}的{line['source']}经费行未填写出资单位" in short.message
     assert "出资单位（tasks[].budget[].unit）填写实际出资单位" in short.message
+
+
+def test_a_milestone_no_task_runs_at_is_a_warning_naming_it() -> None:
+    import datetime as dt
+
+    d = _data()
+    first = min(str(t["start"]) for t in d["tasks"])
+    later = str(dt.date.fromisoformat(first) + dt.timedelta(days=1))
+    for t in d["tasks"]:
+        t["start"] = max(str(t["start"]), later)
+    d["milestones"].append({"date": first, "title": "测试节点"})
+    found = [f for f in docgen.check(docgen.parse(d)) if f.code == "MILESTONE_NO_TASK"]
+    assert [(f.severity, f.path) for f in found] == [("warning", f"milestones[{len(d['milestones']) - 1}].date")]
+    assert "“测试节点”" in found[0].message and "不在任何攻关任务的起止期间内" in found[0].message
+
+
+def test_every_sample_milestone_falls_within_some_task() -> None:
+    for path in sorted(BASE_SAMPLE.parent.glob("*.yaml")):
+        assert not [f for f in docgen.check(docgen.load(path)) if f.code == "MILESTONE_NO_TASK"], path.name

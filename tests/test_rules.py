@@ -201,7 +201,7 @@ def test_every_rule_is_exercised() -> None:
     covered = set(BREAKS) | {"TOO_FEW_ENTERPRISES", "TOO_FEW_ACADEMIC", "DUPLICATE_CREDIT_CODE",
                              "MEMBER_WITHOUT_TASK", "HEAD_NOT_FROM_LEAD"} | set(WAIVABLE)
     untested = emitted - covered - {"CHIEF_EXPERT_EXTERNAL", "SHARE_UNIT_UNKNOWN", "SHARE_UNIT_DUPLICATE",
-                                    "BREACH_BASE_ZERO", "IN_KIND_VALUATION_UNCONFIRMED"}
+                                    "BREACH_BASE_ZERO", "IN_KIND_VALUATION_UNCONFIRMED", "MILESTONE_NO_TASK"}
     assert untested == set()
 
 
@@ -210,6 +210,7 @@ def test_every_rule_is_exercised() -> None:
     (lambda d: d["breach"].update(base="own_cash", floor=None), "BREACH_BASE_ZERO", "warning"),
     (lambda d: d["lead"]["resources"]["in_kind"][0].update(valuation="评估作价", confirmed_by=None),
      "IN_KIND_VALUATION_UNCONFIRMED", "warning"),
+    (lambda d: d["milestones"].append({"date": "2025-12-31", "title": "测试节点"}), "MILESTONE_NO_TASK", "warning"),
     (lambda d: d["benefit"].update(method="fixed_shares", shares=[
         {"unit": "91370200163562681G", "percent": "50"}, {"unit": d["lead"]["credit_code"], "percent": "50"}]),
      "SHARE_UNIT_UNKNOWN", "error"),

@@ -53,6 +53,9 @@ from docgen.input.model import (
 from docgen.input.totals import Totals, damages, damages_base, investment_ratios, totals
 from docgen.render.docx import render_text
 
+if typing.TYPE_CHECKING:
+    from docgen.drafting.register import PartyRegister
+
 __all__ = [
     "Agreement", "AgreementVersion", "Annex", "AnnexRow", "Article", "BackgroundIPRow", "BaseContext", "Chapter",
     "FundingRow", "GridCell", "GridTable", "InKindRow", "InKindTable", "MemberRow", "Party", "PartyRow", "Signature",
@@ -214,6 +217,7 @@ class Annex:
     shares: tuple[TaskShareRow, ...] = ()      # the task annex's 任务经费分担明细 (per task and paying unit)
     shares_total: TaskShareRow | None = None
     by_year: GridTable | None = None           # the funding annex's cash by unit, source, payer and year
+    in_kind_by_year: GridTable | None = None   # the funding annex's in-kind by unit and year, cash and in-kind totals
 
 
 @dataclass(frozen=True)
@@ -274,10 +278,18 @@ def designation(index: int) -> str:
     return phrase("parties.lead_designation") if index == 0 else phrase("parties.member_designation", n=index)
 
 
-def parties(c: Consortium) -> list[Party]:
-    """Return every party in order: the lead unit first, then the members."""
+def parties(c: Consortium, register: PartyRegister | None = None) -> list[Party]:
+    """Return every party in order: the lead unit first, then the members.
+
+    With a register (a version amended by supplements, see ``docgen.drafting.register``) each party
+    has its designation there and the parties are in designation order (甲方, 乙方一, …).
+    """
     lead, member = phrase("parties.lead_role"), phrase("parties.member_role")
-    return [Party(designation(i), lead if i == 0 else member, u) for i, u in enumerate(c.units)]
+    if register is None:
+        return [Party(designation(i), lead if i == 0 else member, u) for i, u in enumerate(c.units)]
+    ordered = sorted(c.units, key=lambda u: register.number(u.credit_code))
+    return [Party(register.designation(u.credit_code), lead if u.credit_code == c.lead.credit_code else member, u)
+            for u in ordered]
 
 
 @dataclass(frozen=True)
@@ -329,8 +341,14 @@ class BaseContext:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def base_context(c: Consortium) -> BaseContext:
-    """Return the names a clause text may use (documented in clauses/README.md), without ``ref``."""
+def base_context(c: Consortium, register: PartyRegister | None = None) -> BaseContext:
+    """Return the names a clause text may use (documented in clauses/README.md), without ``ref``.
+
+    register, for a version amended by supplements, gives each party its designation for the life of
+    the agreement; the per-party lists (ratios, unit_contributions, damages) then follow designation
+    order and hold each party that has left as an entry with ``retired`` (its designation, name and
+    ``left_by``, the supplement it left by), so the amended text keeps its place.
+    """
     names = {u.credit_code: u.name for u in c.units}
 
     def unit_name(code: str) -> str:
@@ -352,11 +370,24 @@ def base_context(c: Consortium) -> BaseContext:
     ]
     days = (c.term_end - c.term_start).days + 1
     sums = totals(c)
-    designations = {p.unit.credit_code: p.designation for p in parties(c)}
+    signing = parties(c, register)
+    designations = {p.unit.credit_code: p.designation for p in signing}
+    retired = register.retired if register is not None else ()
+
+    def listed(entries: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Return the (credit code, entry) pairs' entries marked ``retired`` False; with a register, in
+        designation order with an entry for each party that has left (designation, name, left_by)."""
+        if register is None:
+            return [{**entry, "retired": False} for _, entry in entries]
+        numbered = [(register.number(code), {**entry, "retired": False}) for code, entry in entries]
+        numbered += [(p.number, {"designation": p.designation, "name": p.name, "retired": True,
+                                 "left_by": phrase("supplement.serial_name", n=p.left)}) for p in retired]
+        return [entry for _, entry in sorted(numbered, key=lambda pair: pair[0])]
+
     return BaseContext(
         c=c,
         lead=c.lead,
-        parties=parties(c),
+        parties=signing,
         members=c.members,
         enterprises=[u for u in c.members if u.kind == ENTERPRISE],
         academics=[u for u in c.members if u.kind in ACADEMIC_KINDS],
@@ -369,16 +400,18 @@ def base_context(c: Consortium) -> BaseContext:
         mechanisms=agreed_mechanisms(c),
         totals=sums,
         in_kind_total=sums.in_kind,
-        ratios=[{"designation": designations[r.unit.credit_code], "name": r.unit.name, "base": r.base,
-                 "percent": r.percent} for r in investment_ratios(c, sums)],
-        unit_contributions=[
-            {"designation": designations[u.code], "name": u.unit.name, "unit": u.unit, "own_cash": u.own_cash,
-             "grants": u.grants, "third_party": u.third_party, "cash": u.cash, "in_kind": u.in_kind,
-             "committed": u.committed, "total": u.total, "in_kind_items": u.in_kind_items}
+        ratios=listed([(r.unit.credit_code, {"designation": designations[r.unit.credit_code], "name": r.unit.name,
+                                             "base": r.base, "percent": r.percent})
+                       for r in investment_ratios(c, sums)]),
+        unit_contributions=listed([
+            (u.code, {"designation": designations[u.code], "name": u.unit.name, "unit": u.unit,
+                      "own_cash": u.own_cash, "grants": u.grants, "third_party": u.third_party, "cash": u.cash,
+                      "in_kind": u.in_kind, "committed": u.committed, "total": u.total,
+                      "in_kind_items": u.in_kind_items})
             for u in sums.units
-        ],
-        damages=[{"designation": designations[u.code], "name": u.unit.name, "base": damages_base(c, u),
-                  "amount": damages(c, u)} for u in sums.units],
+        ]),
+        damages=listed([(u.code, {"designation": designations[u.code], "name": u.unit.name,
+                                  "base": damages_base(c, u), "amount": damages(c, u)}) for u in sums.units]),
     )
 
 
@@ -516,6 +549,39 @@ def funding_by_year(c: Consortium, sums: Totals, names: dict[str, str]) -> GridT
     return GridTable(widths, header, tuple(rows))
 
 
+def in_kind_by_year(sums: Totals, names: dict[str, str]) -> GridTable | None:
+    """Return the funding annex's in-kind value by unit and year, then cash, in-kind and overall per year.
+
+    An item with no year (given over the whole term) is printed in its own 跨年度 column, never spread over
+    the years. None when no unit contributes in kind.
+    """
+    if not sums.in_kind:
+        return None
+    in_kind_years = sums.in_kind_by_year
+    years = sorted({*sums.cash_by_year, *(y for y in in_kind_years if y is not None)})
+    columns: list[int | None] = [*years, *([None] if None in in_kind_years else [])]
+    number, label = "right", "left"
+
+    def figures(values: list[Decimal]) -> tuple[GridCell, ...]:
+        return tuple(GridCell(amount(v), align=number) for v in [*values, sum(values, Decimal(0))])
+
+    header = (GridCell(phrase("annexes.by_year.unit"), align="center"),
+              *(GridCell(phrase("annexes.by_year.year", year=y) if y is not None
+                         else phrase("annexes.in_kind_by_year.cross_year"), align="center") for y in columns),
+              GridCell(phrase("annexes.total"), align="center"))
+    rows: list[tuple[GridCell, ...]] = [
+        (GridCell(names[ut.code], align=label), *figures([ut.in_kind_by_year.get(y, Decimal(0)) for y in columns]))
+        for ut in sums.units if ut.in_kind
+    ]
+    in_kind = [in_kind_years.get(y, Decimal(0)) for y in columns]
+    cash = [sums.cash_by_year.get(y, Decimal(0)) if y is not None else Decimal(0) for y in columns]
+    for key, values in (("in_kind_total", in_kind), ("cash_total", cash),
+                        ("overall", [a + b for a, b in zip(cash, in_kind, strict=True)])):
+        rows.append((GridCell(phrase(f"annexes.in_kind_by_year.{key}"), align=label), *figures(values)))
+    widths = (2200, *(1650 for _ in columns), 1800)
+    return GridTable(widths, header, tuple(rows))
+
+
 def annex_tables(c: Consortium, titles: dict[str, str], context: BaseContext) -> dict[str, Annex]:
     """Return the annex tables computed from the data, titled from titles {key: heading}.
 
@@ -525,7 +591,7 @@ def annex_tables(c: Consortium, titles: dict[str, str], context: BaseContext) ->
     sums = context.totals
     names = {u.credit_code: u.display_name for u in c.units}
     members = []
-    for i, p in enumerate(parties(c), start=1):
+    for i, p in enumerate(context.parties, start=1):
         ut = sums.unit(p.unit.credit_code)
         members.append(MemberRow(
             no=str(i), designation=p.designation, name=p.unit.name, credit_code=p.unit.credit_code,
@@ -574,7 +640,8 @@ def annex_tables(c: Consortium, titles: dict[str, str], context: BaseContext) ->
         "tasks": Annex("tasks", titles["tasks"], tasks, total=amount(task_total), shares=shares,
                        shares_total=shares_total),
         "funding": Annex("funding", titles["funding"], tuple(funding_rows), total_row=funding_total,
-                         in_kind=in_kind, by_year=funding_by_year(c, sums, names)),
+                         in_kind=in_kind, by_year=funding_by_year(c, sums, names),
+                         in_kind_by_year=in_kind_by_year(sums, names)),
         "background_ip": Annex("background_ip", titles["background_ip"], background),
     }
 
@@ -614,33 +681,37 @@ class AgreementVersion:
         return next((a for a in self.articles if a.id == clause_id), None)
 
 
-_RECENT: list[tuple[Consortium, Library, AgreementVersion]] = []
+_RECENT: list[tuple[Consortium, Library, PartyRegister | None, AgreementVersion]] = []
 
 
-def agreement_version(c: Consortium, library: Library, *, base: BaseContext | None = None) -> AgreementVersion:
+def agreement_version(c: Consortium, library: Library, *, base: BaseContext | None = None,
+                      register: PartyRegister | None = None) -> AgreementVersion:
     """Return the formation agreement of this consortium, numbered and rendered once.
 
-    The last few versions are kept by identity of the (immutable) consortium and library, so ``check``
-    (which reads the drafted articles for conflicting rules) and the render that follows share one.
+    register, for a version amended by supplements, designates the parties (see ``base_context``).
+    The last few versions are kept by identity of the (immutable) consortium and library and by the
+    register, so ``check`` (which reads the drafted articles for conflicting rules) and the render that
+    follows share one.
     """
-    for consortium, lib, version in _RECENT:
-        if consortium is c and lib is library:
+    for consortium, lib, reg, version in _RECENT:
+        if consortium is c and lib is library and reg == register:
             return version
-    version = _agreement_version(c, library, base=base)
-    _RECENT[:] = [(c, library, version), *_RECENT[:3]]
+    version = _agreement_version(c, library, base=base, register=register)
+    _RECENT[:] = [(c, library, register, version), *_RECENT[:3]]
     return version
 
 
-def _agreement_version(c: Consortium, library: Library, *, base: BaseContext | None = None) -> AgreementVersion:
+def _agreement_version(c: Consortium, library: Library, *, base: BaseContext | None = None,
+                       register: PartyRegister | None = None) -> AgreementVersion:
     texts = library.documents.get(DocumentKind.AGREEMENT)
     if texts is None:
         raise TemplateError(f"条款库 {library.folder} 缺少 agreement.yaml（协议标题、鉴于条款等）")
-    base = base if base is not None else base_context(c)
+    base = base if base is not None else base_context(c, register)
     context = document_context(c, texts, base)
     articles, numbers = render_articles(library, context)
     title = _render_fixed(texts, "title", context)
     recitals = tuple(number_items(render_text(texts.recitals, "agreement.recitals.txt", context)))
-    signing = parties(c)
+    signing = base.parties
     outline = Agreement(
         title=title,
         number=c.agreement_number or "",

@@ -53,7 +53,7 @@ class UnitTotals:
     cash_by_source: dict[str, Decimal]      # every FUNDING_SOURCES key, zeros included
     cash_by_year: dict[int, Decimal]
     in_kind_items: tuple[InKind, ...]
-    in_kind_by_year: dict[int | None, Decimal]  # None: spread over the term (no year stated)
+    in_kind_by_year: dict[int | None, Decimal]  # None: no year (printed as 跨年度, never split)
     # cash by (source, payer, year), the funding lines summed; payer None: the unit itself or not stated
     cash_lines: dict[tuple[str, str | None, int], Decimal] = field(default_factory=dict)
 

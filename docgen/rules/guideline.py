@@ -390,6 +390,14 @@ def external_funding_stated(c: Consortium) -> Iterator[Finding]:
 
 
 @_rule
+def milestones_in_some_task(c: Consortium) -> Iterator[Finding]:
+    """A milestone falls within the period of at least one task (otherwise no task is answerable for it)."""
+    for i, m in enumerate(c.milestones):
+        if c.tasks and not any(t.start <= m.date <= t.end for t in c.tasks):
+            yield _warning("MILESTONE_NO_TASK", f"milestones[{i}].date", date=cn_date(m.date), title=m.title)
+
+
+@_rule
 def task_budgets_by_payer(c: Consortium) -> Iterator[Finding]:
     """Per unit and source, the task budgets it pays equal its funding plan (附件2 against 附件3).
 
