@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any
 
+from docgen.clauses import phrases as phrases_module
 from docgen.clauses.engine import (
     Article,
     Chapter,
@@ -641,20 +642,22 @@ class AgreementVersion:
         return next((a for a in self.articles if a.id == clause_id), None)
 
 
-_RECENT: list[tuple[Consortium, Library, AgreementVersion]] = []
+_RECENT: list[tuple[Consortium, Library, object, AgreementVersion]] = []
 
 
 def agreement_version(c: Consortium, library: Library, *, base: BaseContext | None = None) -> AgreementVersion:
     """Return the formation agreement of this consortium, numbered and rendered once.
 
-    The last few versions are kept by identity of the (immutable) consortium and library, so ``check``
-    (which reads the drafted articles for conflicting rules) and the render that follows share one.
+    The last few versions are kept by identity of the (immutable) consortium, library and phrase file's
+    content (``phrases()``, also what a test substitutes), so ``check`` (which reads the drafted articles
+    for conflicting rules) and the render that follows share one.
     """
-    for consortium, lib, version in _RECENT:
-        if consortium is c and lib is library:
+    words = phrases_module.phrases()
+    for consortium, lib, used, version in _RECENT:
+        if consortium is c and lib is library and used is words:
             return version
     version = _agreement_version(c, library, base=base)
-    _RECENT[:] = [(c, library, version), *_RECENT[:3]]
+    _RECENT[:] = [(c, library, words, version), *_RECENT[:3]]
     return version
 
 
