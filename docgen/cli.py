@@ -322,6 +322,8 @@ def change_command(old: Path, new: Path, out_dir: Path, draft: bool, pdf: bool) 
     except DocgenError as exc:
         _fail(exc)
     _print_findings([f for f in findings if f.severity == "warning"])
+    for warning in json.loads(manifest.read_text(encoding="utf-8")).get("warnings", []):
+        _err.print(f"[yellow]注意：{warning}[/yellow]", markup=True)
     _out.print(f"已生成 {manifest.parent}（清单 {manifest.name}）")
 
 

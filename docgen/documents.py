@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from docgen.clauses.library import load_library
-from docgen.clauses.phrases import phrases_version
+from docgen.clauses.library import fingerprint, load_library
+from docgen.clauses.phrases import phrase, phrases_version
 from docgen.constants import DocumentKind
 from docgen.drafting.agreement import Agreement, AgreementVersion, BaseContext, agreement_version
-from docgen.drafting.commitments import assemble_commitments
-from docgen.drafting.plan import Plan, assemble_plan, load_outline
+from docgen.drafting.commitments import assemble_commitments, commitment_reasons
+from docgen.drafting.plan import Plan, PlanRevision, assemble_plan, load_outline
+from docgen.drafting.register import PartyRegister, original_register
 from docgen.errors import InputError, OutputExistsError, RuleError, TemplateError
 from docgen.input.model import Consortium
 from docgen.output import (
@@ -31,7 +32,7 @@ from docgen.resources import clauses_dir, templates_dir
 from docgen.rules.guideline import Finding, check, for_document, has_errors
 
 if TYPE_CHECKING:
-    from docgen.drafting.supplement import PriorSupplement
+    from docgen.drafting.supplement import ChangeDraft, PriorSupplement
     from docgen.rules.change import ChangeSet
 
 # The modules only a change run needs (docgen.rules.change, docgen.drafting.supplement and
@@ -120,12 +121,15 @@ def plan_document(consortium: Consortium, *, draft: bool = False) -> Document:
     return _plan(consortium, draft)
 
 
-def _plan(consortium: Consortium, draft: bool, base: BaseContext | None = None) -> Document:
-    return _plan_document(consortium, _plan_outline(consortium, draft, base))
+def _plan(consortium: Consortium, draft: bool, base: BaseContext | None = None,
+          revision: PlanRevision | None = None) -> Document:
+    return _plan_document(consortium, _plan_outline(consortium, draft, base, revision))
 
 
-def _plan_outline(consortium: Consortium, draft: bool, base: BaseContext | None = None) -> Plan:
-    return assemble_plan(consortium, load_outline(templates_dir() / PLAN_OUTLINE), draft=draft, base=base)
+def _plan_outline(consortium: Consortium, draft: bool, base: BaseContext | None = None,
+                  revision: PlanRevision | None = None) -> Plan:
+    return assemble_plan(consortium, load_outline(templates_dir() / PLAN_OUTLINE), draft=draft, base=base,
+                         revision=revision)
 
 
 def _plan_document(consortium: Consortium, plan: Plan) -> Document:
@@ -151,12 +155,13 @@ def commitment_documents(consortium: Consortium, *, draft: bool = False) -> list
 
 
 def _commitments(consortium: Consortium, draft: bool, base: BaseContext | None = None,
-                 change: str = "", joined: tuple[str, ...] = ()) -> list[Document]:
+                 change: str = "", joined: tuple[str, ...] = (), only: frozenset[str] | None = None) -> list[Document]:
     texts = load_library().documents.get(DocumentKind.COMMITMENT)
     if texts is None:
         raise TemplateError("条款库缺少 commitment.yaml（诚信承诺书文字）")
     documents = []
-    letters = assemble_commitments(consortium, texts, draft=draft, base=base, change=change, joined=joined)
+    letters = assemble_commitments(consortium, texts, draft=draft, base=base, change=change, joined=joined,
+                                   only=only)
     for index, letter in enumerate(letters, start=1):
         data = render_docx(
             templates_dir() / COMMITMENT_TEMPLATE,
@@ -364,7 +369,8 @@ def render_record(consortium: Consortium, *, draft: bool, pdf: bool, review: boo
     options: dict[str, object] = {"draft": draft, "pdf": pdf, "review": review}
     if scope != "all":
         options["for"] = scope
-    return {"command": "render", "options": options, "input": consortium.model_dump(mode="json")}
+    return {"command": "render", "options": options, "clause_library": fingerprint(load_library()),
+            "input": consortium.model_dump(mode="json")}
 
 
 def run_documents(consortium: Consortium, *, draft: bool = False, pdf: bool = False,
@@ -376,7 +382,8 @@ def run_documents(consortium: Consortium, *, draft: bool = False, pdf: bool = Fa
 
 def change_documents(old: Consortium, new: Consortium, *, serial: int = 1,
                      previous: Sequence[str | PriorSupplement] | None = None, draft: bool = False,
-                     original_parties: Sequence[str] = ()) -> list[Document]:
+                     original_parties: Sequence[str] = (), register: PartyRegister | None = None,
+                     pinned: dict[str, Any] | None = None, differences: list[str] | None = None) -> list[Document]:
     """Return the documents of a member change: supplement, consolidated agreement, change table,
     redline (the consolidated agreement with tracked changes against the original), plan, commitments.
 
@@ -387,12 +394,19 @@ def change_documents(old: Consortium, new: Consortium, *, serial: int = 1,
     previous are the earlier supplements of the series (their names, or ``PriorSupplement`` records with
     dates and membership changes, which the recitals cite); original_parties the names of the units that
     signed the original agreement (default: old's units).
+
+    register is the party register the previous supplement ended with (``docgen.drafting.register``);
+    without it old's parties are designated in input order, as in the original agreement. pinned is
+    the clause-library record (``fingerprint``) of the run that drafted old: the articles whose clauses
+    differ now are named in the 修订对照表's introduction (see ``library_differences``); differences,
+    when given, are those names as a manifest recorded them (``docgen verify``).
     """
     from docgen.rules.change import review_change
 
     changeset, findings = review_change(old, new)
     return _change_documents(changeset, findings, serial=serial, previous=list(previous or []), draft=draft,
-                             original_parties=original_parties)
+                             original_parties=original_parties, register=register, pinned=pinned,
+                             differences=differences)[0]
 
 
 def _refuse_blocking(findings: list[Finding], draft: bool) -> None:
@@ -401,10 +415,32 @@ def _refuse_blocking(findings: list[Finding], draft: bool) -> None:
         raise RuleError(findings)
 
 
+def library_differences(pinned: dict[str, Any] | None, version: AgreementVersion) -> list[str]:
+    """Return the articles of version (the old agreement drafted with today's library) whose clause is not
+    the one the pinned record (``fingerprint`` in the manifest of the run that drafted it) names, each as
+    第六条（各方投入义务）; by hash where the record has one, else by version."""
+    if not pinned or not isinstance(pinned.get("clauses"), dict):
+        return []
+    now = fingerprint(load_library())["clauses"]
+    then: dict[str, Any] = pinned["clauses"]
+    out = []
+    for article in version.articles:
+        recorded, current = then.get(article.id), now.get(article.id)
+        same = (isinstance(recorded, dict) and current is not None
+                and recorded.get("sha256", current["sha256"]) == current["sha256"]
+                and recorded.get("version") == current["version"])
+        if not same:
+            out.append(phrase("change_warnings.article", number=article.number, title=article.title))
+    return out
+
+
 def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int,
                       previous: Sequence[str | PriorSupplement], draft: bool,
-                      original_parties: Sequence[str] = ()) -> list[Document]:
-    """Return ``change_documents`` from the ChangeSet and ``check_change``'s findings already computed."""
+                      original_parties: Sequence[str] = (), register: PartyRegister | None = None,
+                      pinned: dict[str, Any] | None = None,
+                      differences: list[str] | None = None) -> tuple[list[Document], ChangeDraft, list[str]]:
+    """Return ``change_documents`` from the ChangeSet and ``check_change``'s findings already computed,
+    and the ChangeDraft they were drafted from (its ``after`` is the register the manifest records)."""
     from docgen.drafting.consolidated import amended_agreement, reading_copy
     from docgen.drafting.supplement import (
         assemble_change_table,
@@ -419,11 +455,13 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int,
     new = cs.new
     library = load_library()
     supplement_library = load_library(clauses_dir() / "supplement")
-    change = prepare_change(cs, library)  # each version's agreement numbered and rendered once
+    # each version's agreement numbered and rendered once, its parties designated by the register
+    change = prepare_change(cs, library, register=register, serial=serial)
     unresolved = tuple(str(f) for f in findings if f.severity == "error") if draft else ()
     supplement = assemble_supplement(change, library, supplement_library, serial=serial, previous=previous,
                                      draft=draft, findings=unresolved, original_parties=original_parties)
-    table = assemble_change_table(change, supplement_library, serial=serial, draft=draft)
+    differences = library_differences(pinned, change.old) if differences is None else differences
+    table = assemble_change_table(change, supplement_library, serial=serial, draft=draft, differences=differences)
     author = new.lead.name
     supplement_data = render_docx(templates_dir() / SUPPLEMENT_TEMPLATE, {"doc": supplement},
                                   properties={"title": supplement.title, "author": author,
@@ -435,7 +473,8 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int,
     amendment_date = new.amendment.signing_date if new.amendment else new.signing_date
     original = _agreement(cs.old, change.old.outline)
     amended = _agreement(new, amended_agreement(change, draft=draft))
-    marked = track_changes(original.data, amended.data, author=f"{name}补充协议", date=amendment_date)
+    marked = track_changes(original.data, amended.data, author=f"{name}补充协议", date=amendment_date,
+                           header=phrase("redline.header"))
     consolidated_texts = supplement_library.documents.get("consolidated")
     if consolidated_texts is None:
         raise TemplateError("补充协议条款库缺少 consolidated.yaml（汇编本的标题、页眉说明和封面说明）")
@@ -456,10 +495,60 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int,
         Document(DocumentKind.REDLINE,
                  safe_filename(amended.filename.removesuffix(".docx") + f"（{name}补充协议修订痕迹）") + ".docx",
                  marked, amended.template, amended.clauses),
-        _plan(new, draft, change.new.base),
+        _plan(new, draft, change.new.base, PlanRevision(name, amendment_date)),
         *_commitments(new, draft, change.new.base, change=name,
-                      joined=tuple(u.credit_code for u in change.changeset.joined)),
-    ]
+                      joined=tuple(u.credit_code for u in change.changeset.joined),
+                      only=frozenset(code for code, why in commitment_reasons(cs).items() if why)),
+    ], change, differences
+
+
+def _commitment_record(change: ChangeDraft, documents: list[Document]) -> list[dict[str, Any]]:
+    """Return, for each unit of the new version, whether the change run issues its 诚信承诺书 (the file)
+    and why, or why the one it gave before stands (``commitment_reasons``)."""
+    reasons = commitment_reasons(change.changeset)
+    files = {PurePosixPath(d.filename).stem.split("-", 1)[-1]: d.filename for d in documents
+             if d.kind == DocumentKind.COMMITMENT and d.filename.endswith(".docx")}
+    return [{"credit_code": p.unit.credit_code, "unit": p.unit.name, "designation": p.designation,
+             "file": files.get(safe_filename(p.unit.name)) if reasons[p.unit.credit_code] else None,
+             "reasons": reasons[p.unit.credit_code] or [phrase("change_commitments.unchanged")]}
+            for p in change.new.base.parties]
+
+
+def _source(root: Path, versions: list[dict[str, Any]], old_digest: str) -> dict[str, Any] | None:
+    """Return the manifest of the run that drafted old: the latest change run in root whose new version
+    it is, or else a render run written into root itself (``docgen render OLD -o ROOT``); None if neither."""
+    found: dict[str, Any] | None = next((v for v in reversed(versions) if v.get("input_sha256") == old_digest),
+                                        None)
+    if found is not None:
+        return found
+    path = root / MANIFEST
+    record: Any = None
+    try:
+        if path.is_file() and not path.is_symlink():
+            record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(record, dict) and record.get("command") == "render" and record.get("input_sha256") == old_digest:
+        return {**record, "folder": str(root)}
+    return None
+
+
+def _register_before(source: dict[str, Any] | None, old: Consortium,
+                     serial: int) -> tuple[PartyRegister | None, list[str]]:
+    """Return the party register supplement No. serial starts from, and warnings for the manifest.
+
+    The register is the one recorded by source, the change run whose new version is old: the series
+    continues from it, so every party keeps its designation. Without any source and serial 1, old is
+    the original agreement. Otherwise (a series drafted out of order, a manifest from before the
+    register was recorded) old's parties are numbered in input order, with a warning saying so.
+    """
+    if source is not None and "parties" in source:
+        register = PartyRegister.from_json(source["parties"], Path(str(source["folder"])) / MANIFEST)
+        if register.covers(old):
+            return register, []
+    if serial == 1:
+        return None, []
+    return original_register(old, serial - 1), [phrase("change_warnings.no_register", serial=serial)]
 
 
 def render_change(old: Consortium, new: Consortium, out_root: Path | str, *, draft: bool = False,
@@ -497,9 +586,14 @@ def _series(versions: list[dict[str, Any]]) -> tuple[list[PriorSupplement], list
 
 def change_run(old: Consortium, new: Consortium, out_root: Path | str, *, draft: bool = False,
                old_sha256: str | None = None, new_sha256: str | None = None,
-               pdf: bool = False) -> tuple[Path, list[Finding]]:
+               pdf: bool = False, serial: int | None = None) -> tuple[Path, list[Finding]]:
     """Return ``render_change``'s manifest path and the findings of ``check_change`` (each version
-    checked once, the versions diffed once)."""
+    checked once, the versions diffed once).
+
+    serial, for a root without earlier runs (the service's temporary folder), is the supplement's number
+    when earlier supplements were drafted elsewhere: the parties are then numbered in old's input order,
+    with a warning, since their register is unknown.
+    """
     out_root = Path(out_root)
     old_digest = old_sha256 or input_digest(old)
     new_digest = new_sha256 or input_digest(new)
@@ -514,10 +608,18 @@ def change_run(old: Consortium, new: Consortium, out_root: Path | str, *, draft:
             if (version.get("base_sha256"), version.get("input_sha256")) == (old_digest, new_digest):
                 raise OutputExistsError(f"这两个版本之间的变更已生成为{serial_name(int(version['serial']))}补充协议"
                                         f"（{version['folder']}），未重复生成")
-        serial = (int(versions[-1]["serial"]) + 1) if versions else 1
+        serial = (int(versions[-1]["serial"]) + 1) if versions else (serial or 1)
         previous, original_parties = _series(versions)
-        documents = _change_documents(changeset, findings, serial=serial, previous=previous, draft=draft,
-                                      original_parties=original_parties)
+        source = _source(root, versions, old_digest)
+        register, warnings = _register_before(source, old, serial)
+        pinned = source.get("clause_library") if source is not None else None
+        documents, change, differences = _change_documents(changeset, findings, serial=serial, previous=previous,
+                                                           draft=draft, original_parties=original_parties,
+                                                           register=register, pinned=pinned)
+        if source is None:
+            warnings.append(phrase("change_warnings.no_pin"))
+        elif differences:
+            warnings.append(phrase("change_warnings.library_changed", articles=differences))
         if pdf:
             documents = with_pdfs(documents, new, draft=draft,
                                   package_title=f"{new.name}{serial_name(serial)}补充协议材料", base=old)
@@ -526,6 +628,9 @@ def change_run(old: Consortium, new: Consortium, out_root: Path | str, *, draft:
                "previous": [p.name for p in previous],
                "previous_supplements": [p.record() for p in previous], "original_parties": list(original_parties),
                "options": {"draft": draft, "pdf": pdf, "review": False},
+               "parties": change.after.as_json(), "warnings": warnings,
+               "clause_library": fingerprint(load_library()), "library_differences": differences,
+               "commitments": _commitment_record(change, documents),
                "base_input": old.model_dump(mode="json"), "input": new.model_dump(mode="json")}
         commit(root, folder, contents_of(documents, new_digest, run))
     return out_root / folder / MANIFEST, findings

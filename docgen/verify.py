@@ -79,6 +79,7 @@ def _check(path: Path, entry: dict[str, Any], manifest: dict[str, Any]) -> FileC
 def _redraft(entry: dict[str, Any], manifest: dict[str, Any]) -> bytes:
     """Return the bytes docgen drafts again for this entry from the input the manifest records."""
     from docgen.documents import change_documents, run_documents
+    from docgen.drafting.register import PartyRegister
     from docgen.input.loading import parse
 
     options = manifest.get("options", {})
@@ -90,9 +91,14 @@ def _redraft(entry: dict[str, Any], manifest: dict[str, Any]) -> bytes:
 
             previous = [PriorSupplement.from_record(r)
                         for r in manifest.get("previous_supplements", manifest.get("previous", []))]
+            recorded = manifest.get("parties")
+            register = (PartyRegister.from_json(recorded, Path(entry["path"])).retreat()
+                        if recorded is not None else None)
             documents: list[Document] = change_documents(old, new, serial=int(manifest["serial"]),
                                                          previous=previous, draft=bool(options.get("draft")),
-                                                         original_parties=list(manifest.get("original_parties", [])))
+                                                         original_parties=list(manifest.get("original_parties", [])),
+                                                         register=register,
+                                                         differences=list(manifest.get("library_differences", [])))
         else:
             documents = run_documents(new, draft=bool(options.get("draft")), review=bool(options.get("review")),
                                       scope=str(options.get("for", "all")))

@@ -64,7 +64,10 @@ def test_change_checks_each_version_once_and_diffs_once(monkeypatch: pytest.Monk
     assert calls["check"] == 2          # once per version
     assert calls["diff"] == 1
     assert calls["agreement_version"] == 2   # the original and the new agreement, each once
-    assert calls["number_articles"] == 3     # the two agreements and the supplement
+    # the two agreements and the supplement, and the new agreement once more: check drafts it with its
+    # parties in input order, the change with the party register (a leaver's number retired, the
+    # joiner's appended), whose designations the text prints
+    assert calls["number_articles"] == 4
 
 
 def test_render_assembles_the_agreement_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

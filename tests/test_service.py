@@ -162,6 +162,43 @@ def test_change_from_uploaded_files_and_from_json() -> None:
     assert as_json.status_code == 200 and members(as_json) == files
 
 
+def test_change_series_over_http_keeps_the_designations() -> None:
+    v1, v2, v3 = (SAMPLES / f"marine-ai-v{n}.yaml" for n in (1, 2, 3))
+
+    def upload(old: Path, new: Path, **extra: Any) -> Any:
+        files = {"old": (old.name, old.read_bytes(), "application/yaml"),
+                 "new": (new.name, new.read_bytes(), "application/yaml"), **extra}
+        return request("POST", "/v1/change", files=files)
+
+    first = members(upload(v1, v2))
+    previous = first["补充协议第一号/manifest.json"]
+    second = upload(v2, v3, previous=("manifest.json", previous, "application/json"))
+    assert second.status_code == 200, second.text
+    files = members(second)
+    manifest = json.loads(files["补充协议第二号/manifest.json"])
+    assert manifest["serial"] == 2 and manifest["warnings"] == []
+    supplement = next(d["path"] for d in manifest["documents"] if d["kind"] == "supplement")
+    text = text_of(files[f"补充协议第二号/{supplement}"])
+    assert "乙方五（成员单位）" in text and "乙方八（成员单位）" in text and "补充协议（第二号）" in text
+    # as JSON, with serial stated: the same
+    as_json = request("POST", "/v1/change?serial=2", json={
+        "old": docgen.load(v2).model_dump(mode="json"), "new": docgen.load(v3).model_dump(mode="json"),
+        "previous": json.loads(previous)})
+    assert as_json.status_code == 200 and members(as_json) == files
+    # validated: the wrong number, a manifest whose new version is not old, a number out of range
+    wrong = request("POST", "/v1/change?serial=3", json={
+        "old": docgen.load(v2).model_dump(mode="json"), "new": docgen.load(v3).model_dump(mode="json"),
+        "previous": json.loads(previous)})
+    assert wrong.status_code == 422 and "本次应为第2号" in wrong.text
+    unrelated = upload(v1, v2, previous=("manifest.json", previous, "application/json"))
+    assert unrelated.status_code == 422 and "与本次的原版本（old）不一致" in unrelated.text
+    assert request("POST", "/v1/change?serial=0", json={"old": {}, "new": {}}).status_code == 400
+    # serial alone numbers the supplement and warns that the designations are not carried over
+    alone = members(request("POST", "/v1/change?serial=2", json={
+        "old": docgen.load(v2).model_dump(mode="json"), "new": docgen.load(v3).model_dump(mode="json")}))
+    assert any("无法沿用其当事人称谓登记" in w for w in json.loads(alone["补充协议第二号/manifest.json"])["warnings"])
+
+
 def test_change_names_the_file_of_each_problem() -> None:
     v1 = SAMPLES / "marine-ai-v1.yaml"
     bad = SAMPLES / "invalid" / "bad-fields.yaml"

@@ -8,6 +8,8 @@ model is checked by ``docgen.clauses.lint``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +21,7 @@ from docgen.errors import TemplateError
 from docgen.input.loading import read_yaml
 from docgen.resources import clauses_dir
 
-__all__ = ["Clause", "ClauseFile", "DocumentTexts", "Library", "Variant", "load_library"]
+__all__ = ["Clause", "ClauseFile", "DocumentTexts", "Library", "Variant", "fingerprint", "load_library"]
 
 REQUIRED_TOPICS: tuple[str, ...] = (
     "general", "goals_tasks", "organisation", "rights_obligations", "mechanisms", "funding", "ip",
@@ -155,6 +157,20 @@ class Library(_Record):
     def topics(self) -> set[str]:
         """Return the topics that have at least one clause."""
         return {c.topic for c in self.clauses}
+
+
+def fingerprint(library: Library) -> dict[str, Any]:
+    """Return what a manifest records of the clause library a run drafted with: each clause's version
+    and the SHA-256 of its whole definition (texts, variants, conditions), and one hash of them all.
+
+    A later ``docgen change`` compares the record of the run that drafted its old version with the
+    library it has now, so an edited clause is found even when its version was not raised.
+    """
+    clauses = {c.id: {"version": c.version,
+                      "sha256": hashlib.sha256(c.model_dump_json().encode("utf-8")).hexdigest()[:16]}
+               for c in library.clauses}
+    whole = hashlib.sha256(json.dumps(clauses, sort_keys=True).encode("utf-8")).hexdigest()
+    return {"sha256": whole, "clauses": clauses}
 
 
 def load_library(folder: Path | None = None) -> Library:

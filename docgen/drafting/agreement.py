@@ -54,6 +54,9 @@ from docgen.input.model import (
 from docgen.input.totals import Totals, damages, damages_base, investment_ratios, totals
 from docgen.render.docx import render_text
 
+if typing.TYPE_CHECKING:
+    from docgen.drafting.register import PartyRegister
+
 __all__ = [
     "Agreement", "AgreementVersion", "Annex", "AnnexRow", "Article", "BackgroundIPRow", "BaseContext", "Chapter",
     "FundingRow", "GridCell", "GridTable", "InKindRow", "InKindTable", "MemberRow", "Party", "PartyRow", "Signature",
@@ -276,10 +279,18 @@ def designation(index: int) -> str:
     return phrase("parties.lead_designation") if index == 0 else phrase("parties.member_designation", n=index)
 
 
-def parties(c: Consortium) -> list[Party]:
-    """Return every party in order: the lead unit first, then the members."""
+def parties(c: Consortium, register: PartyRegister | None = None) -> list[Party]:
+    """Return every party in order: the lead unit first, then the members.
+
+    With a register (a version amended by supplements, see ``docgen.drafting.register``) each party
+    has its designation there and the parties are in designation order (甲方, 乙方一, …).
+    """
     lead, member = phrase("parties.lead_role"), phrase("parties.member_role")
-    return [Party(designation(i), lead if i == 0 else member, u) for i, u in enumerate(c.units)]
+    if register is None:
+        return [Party(designation(i), lead if i == 0 else member, u) for i, u in enumerate(c.units)]
+    ordered = sorted(c.units, key=lambda u: register.number(u.credit_code))
+    return [Party(register.designation(u.credit_code), lead if u.credit_code == c.lead.credit_code else member, u)
+            for u in ordered]
 
 
 @dataclass(frozen=True)
@@ -331,8 +342,14 @@ class BaseContext:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def base_context(c: Consortium) -> BaseContext:
-    """Return the names a clause text may use (documented in clauses/README.md), without ``ref``."""
+def base_context(c: Consortium, register: PartyRegister | None = None) -> BaseContext:
+    """Return the names a clause text may use (documented in clauses/README.md), without ``ref``.
+
+    register, for a version amended by supplements, gives each party its designation for the life of
+    the agreement; the per-party lists (ratios, unit_contributions, damages) then follow designation
+    order and hold each party that has left as an entry with ``retired`` (its designation, name and
+    ``left_by``, the supplement it left by), so the amended text keeps its place.
+    """
     names = {u.credit_code: u.name for u in c.units}
 
     def unit_name(code: str) -> str:
@@ -354,11 +371,24 @@ def base_context(c: Consortium) -> BaseContext:
     ]
     days = (c.term_end - c.term_start).days + 1
     sums = totals(c)
-    designations = {p.unit.credit_code: p.designation for p in parties(c)}
+    signing = parties(c, register)
+    designations = {p.unit.credit_code: p.designation for p in signing}
+    retired = register.retired if register is not None else ()
+
+    def listed(entries: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Return the (credit code, entry) pairs' entries marked ``retired`` False; with a register, in
+        designation order with an entry for each party that has left (designation, name, left_by)."""
+        if register is None:
+            return [{**entry, "retired": False} for _, entry in entries]
+        numbered = [(register.number(code), {**entry, "retired": False}) for code, entry in entries]
+        numbered += [(p.number, {"designation": p.designation, "name": p.name, "retired": True,
+                                 "left_by": phrase("supplement.serial_name", n=p.left)}) for p in retired]
+        return [entry for _, entry in sorted(numbered, key=lambda pair: pair[0])]
+
     return BaseContext(
         c=c,
         lead=c.lead,
-        parties=parties(c),
+        parties=signing,
         members=c.members,
         enterprises=[u for u in c.members if u.kind == ENTERPRISE],
         academics=[u for u in c.members if u.kind in ACADEMIC_KINDS],
@@ -371,16 +401,18 @@ def base_context(c: Consortium) -> BaseContext:
         mechanisms=agreed_mechanisms(c),
         totals=sums,
         in_kind_total=sums.in_kind,
-        ratios=[{"designation": designations[r.unit.credit_code], "name": r.unit.name, "base": r.base,
-                 "percent": r.percent} for r in investment_ratios(c, sums)],
-        unit_contributions=[
-            {"designation": designations[u.code], "name": u.unit.name, "unit": u.unit, "own_cash": u.own_cash,
-             "grants": u.grants, "third_party": u.third_party, "cash": u.cash, "in_kind": u.in_kind,
-             "committed": u.committed, "total": u.total, "in_kind_items": u.in_kind_items}
+        ratios=listed([(r.unit.credit_code, {"designation": designations[r.unit.credit_code], "name": r.unit.name,
+                                             "base": r.base, "percent": r.percent})
+                       for r in investment_ratios(c, sums)]),
+        unit_contributions=listed([
+            (u.code, {"designation": designations[u.code], "name": u.unit.name, "unit": u.unit,
+                      "own_cash": u.own_cash, "grants": u.grants, "third_party": u.third_party, "cash": u.cash,
+                      "in_kind": u.in_kind, "committed": u.committed, "total": u.total,
+                      "in_kind_items": u.in_kind_items})
             for u in sums.units
-        ],
-        damages=[{"designation": designations[u.code], "name": u.unit.name, "base": damages_base(c, u),
-                  "amount": damages(c, u)} for u in sums.units],
+        ]),
+        damages=listed([(u.code, {"designation": designations[u.code], "name": u.unit.name,
+                                  "base": damages_base(c, u), "amount": damages(c, u)}) for u in sums.units]),
     )
 
 
@@ -552,7 +584,7 @@ def annex_tables(c: Consortium, titles: dict[str, str], context: BaseContext) ->
     sums = context.totals
     names = {u.credit_code: u.display_name for u in c.units}
     members = []
-    for i, p in enumerate(parties(c), start=1):
+    for i, p in enumerate(context.parties, start=1):
         ut = sums.unit(p.unit.credit_code)
         members.append(MemberRow(
             no=str(i), designation=p.designation, name=p.unit.name, credit_code=p.unit.credit_code,
@@ -642,35 +674,39 @@ class AgreementVersion:
         return next((a for a in self.articles if a.id == clause_id), None)
 
 
-_RECENT: list[tuple[Consortium, Library, object, AgreementVersion]] = []
+_RECENT: list[tuple[Consortium, Library, PartyRegister | None, object, AgreementVersion]] = []
 
 
-def agreement_version(c: Consortium, library: Library, *, base: BaseContext | None = None) -> AgreementVersion:
+def agreement_version(c: Consortium, library: Library, *, base: BaseContext | None = None,
+                      register: PartyRegister | None = None) -> AgreementVersion:
     """Return the formation agreement of this consortium, numbered and rendered once.
 
-    The last few versions are kept by identity of the (immutable) consortium, library and phrase file's
-    content (``phrases()``, also what a test substitutes), so ``check`` (which reads the drafted articles
-    for conflicting rules) and the render that follows share one.
+    register, for a version amended by supplements, designates the parties (see ``base_context``).
+    The last few versions are kept by identity of the (immutable) consortium and library, by the
+    register and by the identity of the phrase file's content (``phrases()``, also what a test
+    substitutes), so ``check`` (which reads the drafted articles for conflicting rules) and the render
+    that follows share one.
     """
     words = phrases_module.phrases()
-    for consortium, lib, used, version in _RECENT:
-        if consortium is c and lib is library and used is words:
+    for consortium, lib, reg, used, version in _RECENT:
+        if consortium is c and lib is library and reg == register and used is words:
             return version
-    version = _agreement_version(c, library, base=base)
-    _RECENT[:] = [(c, library, words, version), *_RECENT[:3]]
+    version = _agreement_version(c, library, base=base, register=register)
+    _RECENT[:] = [(c, library, register, words, version), *_RECENT[:3]]
     return version
 
 
-def _agreement_version(c: Consortium, library: Library, *, base: BaseContext | None = None) -> AgreementVersion:
+def _agreement_version(c: Consortium, library: Library, *, base: BaseContext | None = None,
+                       register: PartyRegister | None = None) -> AgreementVersion:
     texts = library.documents.get(DocumentKind.AGREEMENT)
     if texts is None:
         raise TemplateError(f"条款库 {library.folder} 缺少 agreement.yaml（协议标题、鉴于条款等）")
-    base = base if base is not None else base_context(c)
+    base = base if base is not None else base_context(c, register)
     context = document_context(c, texts, base)
     articles, numbers = render_articles(library, context)
     title = _render_fixed(texts, "title", context)
     recitals = tuple(number_items(render_text(texts.recitals, "agreement.recitals.txt", context)))
-    signing = parties(c)
+    signing = base.parties
     outline = Agreement(
         title=title,
         number=c.agreement_number or "",

@@ -1,19 +1,19 @@
 """The agreement as amended: for the redline, with its signature page, and as the reading copy (汇编本).
 
-``amended_agreement`` is the new version's agreement with every party under its designation in the
-supplement (the original's designations kept, joiners appended, leavers gone) and, after a lead
-replacement, the roles as they now are. ``reading_copy`` makes it a 汇编本: titled as such, a legend on
-every page, a cover note instead of a signing place and date, no signature page.
+``amended_agreement`` is the new version's agreement drafted with the party register after the change
+(``docgen.drafting.register``): every party under the designation it has for the life of the agreement
+(joiners appended, a leaver's designation retired and its place in the per-party lists marked as left)
+and, after a lead replacement, the roles as they now are. ``reading_copy`` makes it a 汇编本: titled as
+such, a legend on every page, a cover note instead of a signing place and date, no signature page.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from docgen.clauses.engine import Chapter
 from docgen.clauses.library import DocumentTexts
-from docgen.clauses.phrases import phrase_map
-from docgen.drafting.agreement import Agreement, Annex, Party, PartyRow, Signature, party_rows
+from docgen.drafting.agreement import Agreement, Annex, PartyRow
 from docgen.drafting.supplement import ChangeDraft, serial_name
 from docgen.render.docx import render_text
 
@@ -37,21 +37,11 @@ class ReadingCopy:
     clause_versions: dict[str, str]
 
 
-def _current_parties(change: ChangeDraft) -> list[Party]:
-    """Return the parties of the new version under their supplement designations, in designation order."""
-    new = change.changeset.new
-    current = {u.credit_code: u for u in new.units}
-    roles = phrase_map("parties")
-    return [Party(p.designation, roles["lead_role" if p.unit.credit_code == new.lead.credit_code else "member_role"],
-                  current[p.unit.credit_code])
-            for p in change.parties if p.unit.credit_code in current]
-
-
 def amended_agreement(change: ChangeDraft, *, draft: bool = False) -> Agreement:
-    """Return the agreement as amended, parties designated as in the supplement, with its signature page."""
-    parties = _current_parties(change)
-    outline = change.new.agreement(draft=draft)
-    return replace(outline, parties=party_rows(parties), signatures=tuple(Signature.of(p) for p in parties))
+    """Return the agreement as amended, with its signature page: the new version drafted with the party
+    register after the change, so every party keeps its designation (preamble, articles, annexes and
+    signatures alike) and each party that has left is marked so in the per-party lists."""
+    return change.new.agreement(draft=draft)
 
 
 def reading_copy(change: ChangeDraft, texts: DocumentTexts, names: dict[str, object], *, serial: int,

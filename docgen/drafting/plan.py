@@ -483,9 +483,21 @@ def plan_context(c: Consortium, base: BaseContext | None = None) -> dict[str, An
     return names
 
 
+@dataclass(frozen=True)
+class PlanRevision:
+    """The supplement a revised plan follows: its serial name (第一号) and its signing date."""
+
+    serial_name: str
+    date: dt.date
+
+
 def assemble_plan(c: Consortium, outline: PlanOutline, *, draft: bool = False,
-                  base: BaseContext | None = None) -> Plan:
-    """Return the construction plan's outline for this consortium (base: its base_context, if computed)."""
+                  base: BaseContext | None = None, revision: PlanRevision | None = None) -> Plan:
+    """Return the construction plan's outline for this consortium (base: its base_context, if computed).
+
+    revision, in a change run, makes it the revised plan: titled 修订版, its cover naming the supplement
+    it follows and the revision date beside the original date (phrases: plan.revised_title, plan.cover).
+    """
     context = plan_context(c, base)
     blocks: list[Block] = []
     counts = {"table": 0, "figure": 0}  # tables and figures are numbered separately
@@ -540,4 +552,8 @@ def assemble_plan(c: Consortium, outline: PlanOutline, *, draft: bool = False,
         cover.append(CoverLine(words["chief_expert"], phrase("plan.cover.chief_expert_value", expert=c.chief_expert)))
     cover.append(CoverLine(words["date"], cn_date(c.signing_date)))
     title = render_text(outline.title, "plan.title.txt", context).strip()
+    if revision is not None:
+        cover.append(CoverLine(words["revision"], phrase("plan.cover.revision_value", serial=revision.serial_name)))
+        cover.append(CoverLine(words["revision_date"], cn_date(revision.date)))
+        title = phrase("plan.revised_title", title=title)
     return Plan(title, draft, tuple(cover), tuple(blocks), outline.version, phrase("plan.toc"))

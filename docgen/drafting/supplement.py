@@ -29,11 +29,11 @@ from docgen.drafting.agreement import (
     agreement_version,
     annex_citation,
     annex_heading,
-    designation,
     number_items,
     party_rows,
 )
 from docgen.drafting.change_terms import ChangeTerms, change_terms
+from docgen.drafting.register import PartyRegister, advance, original_register
 from docgen.errors import InputError, InputProblem, TemplateError
 from docgen.formatting import cn_date
 from docgen.input.model import Amendment, Consortium, Task, Unit
@@ -74,7 +74,7 @@ class Supplement:
     recitals: tuple[str, ...]
     articles: tuple[Article, ...]
     closing: str
-    annexes: tuple[Annex, ...]
+    annexes: dict[str, Annex]  # the revised annexes by key, in the agreement's order
     signature_heading: str
     signatures: tuple[Signature, ...]
     clause_versions: dict[str, str]
@@ -223,36 +223,46 @@ def _quote(number: str, title: str, paragraphs: tuple[str, ...]) -> tuple[str, .
 
 # --- the supplementary agreement -------------------------------------------------------------------
 
-def _supplement_parties(cs: ChangeSet) -> tuple[Party, ...]:
-    """Return the signing parties: every unit of the old version, then each joiner."""
+def _supplement_parties(cs: ChangeSet, before: PartyRegister, after: PartyRegister) -> tuple[Party, ...]:
+    """Return the signing parties: every unit of the old version, then each joiner, each under its
+    designation in the register (before the change for the old version's units, after it for joiners)."""
     new_units = {u.credit_code: u for u in cs.new.units}
     leaving = {u.credit_code for u in cs.left}
     roles = phrase_map("parties")
-    out = []
     replaced = cs.old.lead.credit_code != cs.new.lead.credit_code
-    for index, unit in enumerate(cs.old.units):
-        role = (roles["lead_role"] if index == 0
-                else roles["leaving_role"] if unit.credit_code in leaving else roles["member_role"])
-        if replaced and index == 0:
-            role = roles["former_lead_role"]
-        elif replaced and unit.credit_code == cs.new.lead.credit_code:
+    out = []
+    for unit in sorted(cs.old.units, key=lambda u: before.number(u.credit_code)):
+        code = unit.credit_code
+        if code == cs.old.lead.credit_code:
+            role = roles["former_lead_role"] if replaced else roles["lead_role"]
+        elif replaced and code == cs.new.lead.credit_code:
             role = roles["successor_lead_role"]
-        out.append(Party(designation(index), role, new_units.get(unit.credit_code, unit)))
-    for offset, unit in enumerate(cs.joined, start=len(cs.old.units)):
-        out.append(Party(designation(offset), roles["joining_role"], unit))
+        else:
+            role = roles["leaving_role"] if code in leaving else roles["member_role"]
+        out.append(Party(before.designation(code), role, new_units.get(code, unit)))
+    for unit in sorted(cs.joined, key=lambda u: after.number(u.credit_code)):
+        out.append(Party(after.designation(unit.credit_code), roles["joining_role"], unit))
     return tuple(out)
 
 
 @dataclass(frozen=True)
 class ChangeDraft:
     """A member change ready to draft: the diff, both agreement versions (each computed once), the
-    signing parties of the supplement and the amended articles."""
+    party register before and after the change, the signing parties of the supplement and the amended
+    articles."""
 
     changeset: ChangeSet
     old: AgreementVersion
     new: AgreementVersion
     parties: tuple[Party, ...]
     amended: tuple[AmendedArticle, ...]
+    before: PartyRegister
+    after: PartyRegister
+
+    @property
+    def serial(self) -> int:
+        """Return the supplement's number (1 for 第一号)."""
+        return self.after.serial
 
     def designation(self, unit: Unit) -> str:
         """Return the unit's designation in the supplement (乙方三)."""
@@ -262,12 +272,32 @@ class ChangeDraft:
         raise TemplateError(f"{unit.name}不是补充协议的签约方，无法称呼")
 
 
-def prepare_change(cs: ChangeSet, library: Library, *, old: AgreementVersion | None = None,
+def _designating(register: PartyRegister, c: Consortium) -> PartyRegister | None:
+    """Return register, or None when it designates c exactly as c's own order does (no party has come
+    or gone): the version is then the one ``check`` already drafted."""
+    plain = original_register(c)
+    return None if register.parties == plain.parties else register
+
+
+def prepare_change(cs: ChangeSet, library: Library, *, register: PartyRegister | None = None,
+                   serial: int | None = None, old: AgreementVersion | None = None,
                    new: AgreementVersion | None = None) -> ChangeDraft:
-    """Return the change ready to draft; old and new, when given, are the versions already computed."""
-    old = old or agreement_version(cs.old, library)
-    new = new or agreement_version(cs.new, library)
-    return ChangeDraft(cs, old, new, _supplement_parties(cs), _amended(old, new, library))
+    """Return the change ready to draft as supplement No. serial (by default the one after register's).
+
+    register is the party register before the change (the one the previous supplement ended with,
+    ``docgen.drafting.register``); by default the old version's parties are numbered in input order, as
+    in an original agreement. It must hold exactly the old version's units. old and new, when given,
+    are the versions already computed.
+    """
+    before = register if register is not None else original_register(cs.old, (serial or 1) - 1)
+    if not before.covers(cs.old):
+        raise InputError([InputProblem("old", "原版本",
+                                       "当事人登记与原版本的单位不一致：原版本不是上一号补充协议变更后的版本")])
+    after = advance(before, cs.new, serial if serial is not None else before.serial + 1)
+    old = old or agreement_version(cs.old, library, register=_designating(before, cs.old))
+    new = new or agreement_version(cs.new, library, register=_designating(after, cs.new))
+    return ChangeDraft(cs, old, new, _supplement_parties(cs, before, after), _amended(old, new, library),
+                       before, after)
 
 
 def _task_label(task: Any) -> str:
@@ -390,6 +420,7 @@ class SupplementContext:
     revised_annex: dict[str, str] = field(default_factory=dict)  # key → 本补充协议附件N《…（变更后）》
     original_annex: dict[str, str] = field(default_factory=dict)  # key → 附件N《…》 in the original
     amended: list[AmendedArticle] | None = None                   # set by assemble_supplement
+    library_differences: list[str] = field(default_factory=list)  # 修订对照表: articles whose clause changed
 
     def names(self) -> dict[str, Any]:
         """Return the names the texts may use: the base context's, then the change's and its terms'."""
@@ -472,14 +503,13 @@ def revised_annexes(change: ChangeDraft, agreement_texts: DocumentTexts,
     agreement_names = agreement_texts.annexes
     numbered = {key: i for i, key in enumerate(agreement_names, start=1)}
     old_tables, new_tables = change.old.outline.annexes, change.new.outline.annexes
-    changed = [k for k in _REVISABLE if (old_tables[k].rows, old_tables[k].total, old_tables[k].total_row)
-               != (new_tables[k].rows, new_tables[k].total, new_tables[k].total_row)]
+    changed = [k for k in _REVISABLE if old_tables[k] != new_tables[k]]
     out = []
     for index, key in enumerate(changed, start=1):
         revised = new_tables[key]
         title = annex_heading(index, supplement_texts.annexes[key])
         out.append((annex_citation(numbered[key], agreement_names[key]),
-                    Annex(key, title, revised.rows, revised.total, revised.total_row),
+                    replace(revised, title=title),  # the agreement's annex as it now is, every table of it
                     old_tables[key]))
     return out
 
@@ -528,7 +558,7 @@ def assemble_supplement(change: ChangeDraft, library: Library, supplement_librar
         recitals=tuple(number_items(render_text(texts.recitals, "supplement.recitals.txt", full))),
         articles=articles,
         closing=texts.closing,
-        annexes=tuple(annex for _, annex, _ in annexes),
+        annexes={annex.key: annex for _, annex, _ in annexes},
         signature_heading=render_text(texts.signature_heading, "supplement.signature_heading.txt",
                                       {**full, "title": title}).strip(),
         signatures=tuple(Signature.of(p) for p in change.parties),
@@ -585,12 +615,16 @@ def _fact_rows(change: ChangeDraft, words: dict[str, str]) -> list[ChangeRow]:
 
 
 def assemble_change_table(change: ChangeDraft, supplement_library: Library, *, serial: int,
-                          draft: bool = False) -> ChangeTable:
+                          draft: bool = False, differences: list[str] | None = None) -> ChangeTable:
     """Return the 修订对照表: the membership, task, funding and background-IP changes (with the annex that
     holds them), then one row per amended article, each before and after, with its number in the original
-    and in the consolidated text."""
+    and in the consolidated text.
+
+    differences names the original's articles whose clause the library has changed since the original
+    was drafted (``library_differences``); the introduction warns of them.
+    """
     texts = _texts(supplement_library, DocumentKind.CHANGE_TABLE)
-    context = supplement_context(change, serial, []).names()
+    context = replace(supplement_context(change, serial, []), library_differences=differences or []).names()
     words = phrase_map("change_table")
     rows = _fact_rows(change, words)
     for a in change.amended:

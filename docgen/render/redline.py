@@ -262,8 +262,35 @@ def _body(data: bytes) -> tuple[Element, Element]:
     return root, root.find(f"{W}body")
 
 
-def track_changes(old: bytes, new: bytes, *, author: str, date: dt.date) -> bytes:
-    """Return new (.docx bytes) with every difference from old marked as a tracked revision."""
+def _headed(part: bytes, header: str) -> bytes:
+    """Return a header part (word/headerN.xml) with header as the first run of its first paragraph, in
+    that run's formatting; the paragraph's own text (a 草稿 mark) follows after a space."""
+    root = etree.fromstring(part)
+    paragraph = root.find(f"{W}p")
+    if paragraph is None:
+        paragraph = etree.SubElement(root, f"{W}p")
+    runs = paragraph.findall(f"{W}r")
+    run = etree.Element(f"{W}r")
+    formatting = runs[0].find(f"{W}rPr") if runs else None
+    if formatting is not None:
+        run.append(copy.deepcopy(formatting))
+    text = etree.SubElement(run, f"{W}t")
+    text.text = header + ("\u3000" if _text(paragraph).strip() else "")
+    text.set(_XML_SPACE, "preserve")
+    properties = paragraph.find(f"{W}pPr")
+    paragraph.insert(0 if properties is None else paragraph.index(properties) + 1, run)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+_HEADER_PART = re.compile(r"word/header\d+\.xml")
+
+
+def track_changes(old: bytes, new: bytes, *, author: str, date: dt.date, header: str = "") -> bytes:
+    """Return new (.docx bytes) with every difference from old marked as a tracked revision.
+
+    header, when given, opens every page header (e.g. 修订痕迹稿（仅供阅读）), so no page of the
+    redline passes for the agreement itself.
+    """
     marks = _Revisions(author, date)
     _, old_body = _body(old)
     root, new_body = _body(new)
@@ -280,5 +307,8 @@ def track_changes(old: bytes, new: bytes, *, author: str, date: dt.date) -> byte
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
-            target.writestr(info, document if info.filename == "word/document.xml" else source.read(info.filename))
+            data = document if info.filename == "word/document.xml" else source.read(info.filename)
+            if header and _HEADER_PART.fullmatch(info.filename):
+                data = _headed(data, header)
+            target.writestr(info, data)
     return out.getvalue()

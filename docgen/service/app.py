@@ -218,23 +218,32 @@ def _routes(app: FastAPI) -> None:
               openapi_extra={"requestBody": {
                   "required": True,
                   "description": "multipart/form-data 的两个文件 old、new（.yaml 或 .json），"
-                                 "或 JSON 对象 {\"old\": 输入, \"new\": 输入}",
+                                 "或 JSON 对象 {\"old\": 输入, \"new\": 输入}；续签第二号及以后的补充协议时，"
+                                 "另附 previous：上一号补充协议返回的 .zip 中的 manifest.json"
+                                 "（old 须为其变更后的版本），各方称谓由此沿用"
+                                 "（退出方的称谓不再使用，新加入方顺延编号）",
                   "content": {
                       "multipart/form-data": {"schema": {"type": "object", "required": ["old", "new"], "properties": {
                           "old": {"type": "string", "format": "binary"},
-                          "new": {"type": "string", "format": "binary"}}}},
+                          "new": {"type": "string", "format": "binary"},
+                          "previous": {"type": "string", "format": "binary",
+                                       "description": "上一号补充协议的 manifest.json（可选）"}}}},
                       "application/json": {"schema": {"type": "object", "required": ["old", "new"], "properties": {
-                          "old": {"$ref": "/v1/schema"}, "new": {"$ref": "/v1/schema"}}}}}}},
+                          "old": {"$ref": "/v1/schema"}, "new": {"$ref": "/v1/schema"},
+                          "previous": {"type": "object", "description": "上一号补充协议的 manifest.json（可选）"}}}}}}},
               responses={**_ZIP, **_LIMITS}, response_class=Response)
     async def change(
         request: Request,
         pdf: Annotated[bool, Query(description="同时生成 PDF 与合订本")] = False,
         draft: Annotated[bool, Query(description="容忍两个版本的检查错误（变更规则除外），每页标注“草稿”")] = False,
+        serial: Annotated[int | None, Query(ge=1, le=998, description=(
+            "补充协议的编号（2 即第二号）。附 previous 时可省略，给出时须为其下一号；不附 previous 时各方称谓按 old "
+            "的单位顺序编排，清单 warnings 中注明"))] = None,
     ) -> Response:
-        old, new = await _pair(request)
+        old, new, previous = await _pair(request)
         office = request.app.state.office
-        archive = await _run(request, lambda: jobs.change_job(old, new, pdf=pdf, draft=draft, office=office),
-                             pdf=pdf)
+        archive = await _run(request, lambda: jobs.change_job(old, new, pdf=pdf, draft=draft, office=office,
+                                                              serial=serial, previous=previous), pdf=pdf)
         return _zip(archive)
 
     @app.get("/v1/template.xlsx", tags=["表格"], summary="空白导入模板（成员单位、攻关任务、任务经费、经费投入）",
@@ -283,12 +292,19 @@ def _routes(app: FastAPI) -> None:
         return HTMLResponse(_docs_page(app.openapi()))
 
 
-async def _pair(request: Request) -> tuple[jobs.Input, jobs.Input]:
-    """Return the old and new inputs of a change request (multipart files or a JSON object)."""
+async def _pair(request: Request) -> tuple[jobs.Input, jobs.Input, bytes | None]:
+    """Return the old and new inputs of a change request (multipart files or a JSON object) and the
+    previous change's manifest, when sent."""
     content_type = request.headers.get("content-type", "")
+    previous: bytes | None = None
     if content_type.startswith("multipart/form-data"):
         items = []
         async with request.form() as form:  # closes the uploaded files' spools
+            sent = form.get("previous")
+            if isinstance(sent, UploadFile):
+                previous = await sent.read()
+            elif isinstance(sent, str):
+                previous = sent.encode("utf-8")
             for field, label in (("old", "原版本"), ("new", "新版本")):
                 upload = form.get(field)
                 if not isinstance(upload, UploadFile):
@@ -296,7 +312,7 @@ async def _pair(request: Request) -> tuple[jobs.Input, jobs.Input]:
                 data = await upload.read()
                 name = upload.filename or field
                 items.append(jobs.Input(data, _format(upload.content_type or "", data, name), f"{label} {name}"))
-        return items[0], items[1]
+        return items[0], items[1], previous
     body = await request.body()
     try:
         pair = json.loads(body)
@@ -305,8 +321,11 @@ async def _pair(request: Request) -> tuple[jobs.Input, jobs.Input]:
     if not isinstance(pair, dict) or not {"old", "new"} <= pair.keys():
         raise Problem(400, "请求体无效", "请以 multipart/form-data 上传 old、new 两个文件，或提交 JSON 对象 "
                       "{\"old\": …, \"new\": …}", code="BAD_CHANGE_BODY")
-    return tuple(jobs.Input(json.dumps(pair[k], ensure_ascii=False).encode("utf-8"), "json", label)  # type: ignore[return-value]
-                 for k, label in (("old", "原版本"), ("new", "新版本")))
+    if "previous" in pair:
+        previous = json.dumps(pair["previous"], ensure_ascii=False).encode("utf-8")
+    old, new = (jobs.Input(json.dumps(pair[k], ensure_ascii=False).encode("utf-8"), "json", label)
+                for k, label in (("old", "原版本"), ("new", "新版本")))
+    return old, new, previous
 
 
 def _handlers(app: FastAPI) -> None:

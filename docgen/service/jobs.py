@@ -5,7 +5,9 @@ written to a file), so problems carry the same labels, paths and line numbers as
 from __future__ import annotations
 
 import io
+import json
 import tempfile
+import typing
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +16,8 @@ from typing import Any, Literal
 import yaml
 
 import docgen
-from docgen.errors import InputError, InputProblem
+from docgen.drafting.register import PartyRegister
+from docgen.errors import InputError, InputProblem, OutputError
 from docgen.input.model import Consortium
 from docgen.render.warm import WarmOffice, using
 from docgen.rules.guideline import has_errors
@@ -119,9 +122,18 @@ def render_job(item: Input, *, pdf: bool = False, draft: bool = False, review: b
 
 
 def change_job(old: Input, new: Input, *, pdf: bool = False, draft: bool = False,
-               office: WarmOffice | None = None) -> Archive:
-    """Return a zip of the change folder (补充协议第一号/…) drafted from old to new."""
-    from docgen.documents import change_run
+               office: WarmOffice | None = None, serial: int | None = None,
+               previous: bytes | None = None) -> Archive:
+    """Return a zip of the change folder (补充协议第N号/…) drafted from old to new.
+
+    previous is the manifest.json of the change that produced old (from the earlier response's zip):
+    the supplement is then No. its serial + 1, its parties keep the designations that manifest records
+    and the original's clause library is checked against it, exactly as ``docgen change`` does in one
+    folder. serial alone numbers the supplement (the parties then in old's input order, with a warning);
+    given with previous it must be the next number.
+    """
+    from docgen.documents import change_run, input_digest
+    from docgen.drafting.supplement import serial_name
     from docgen.output import safe_filename
 
     with tempfile.TemporaryDirectory(prefix="docgen-request-") as tmp:
@@ -135,10 +147,51 @@ def change_job(old: Input, new: Input, *, pdf: bool = False, draft: bool = False
                 problems.append(exc)
         if problems:  # every problem of both files at once, each file named
             raise InputError([p for exc in problems for p in _named(exc)], "、".join(e.source or "" for e in problems))
+        out = folder / "out"
+        if previous is not None:
+            record = _previous(previous, input_digest(loaded[0]), serial)
+            earlier = out / f"补充协议{serial_name(int(record['serial']))}"
+            earlier.mkdir(parents=True)
+            (earlier / "manifest.json").write_bytes(previous)
         with using(office):
-            manifest, _findings = change_run(loaded[0], loaded[1], folder / "out", draft=draft, pdf=pdf)
+            manifest, _findings = change_run(loaded[0], loaded[1], out, draft=draft, pdf=pdf, serial=serial)
         return Archive(safe_filename(loaded[1].short_name + manifest.parent.name) + ".zip",
                        zip_folder(manifest.parent, prefix=manifest.parent.name))
+
+
+def _about_previous(message: str) -> list[InputProblem]:
+    return [InputProblem("previous", "上一号补充协议的清单", message)]
+
+
+def _previous(data: bytes, old_digest: str, serial: int | None) -> dict[str, Any]:
+    """Return the earlier change's manifest; raise InputError unless it is one whose new version is old
+    and, with serial, whose number precedes it."""
+    try:
+        record = json.loads(data)
+    except (ValueError, RecursionError):
+        raise InputError(_about_previous(
+            "不是有效的JSON（应为上一号补充协议变更文件夹中的 manifest.json）"), "previous") from None
+    documents = record.get("documents") if isinstance(record, dict) else None
+    earlier = record.get("serial") if isinstance(record, dict) else None
+    if (record.get("command") if isinstance(record, dict) else None) != "change" or not isinstance(documents, list) \
+            or not isinstance(earlier, int) or isinstance(earlier, bool) or not 1 <= earlier < 999:
+        raise InputError(_about_previous(
+            "不是补充协议变更运行的清单（command 应为 change，并有编号 serial）"), "previous")
+    if not any(isinstance(d, dict) and d.get("kind") == "supplement" for d in documents):
+        raise InputError(_about_previous(
+            "清单中没有补充协议"), "previous")
+    try:
+        PartyRegister.from_json(record.get("parties"), Path("previous"))
+    except OutputError as exc:
+        raise InputError(_about_previous(
+            exc.reason), "previous") from None
+    if record.get("input_sha256") != old_digest:
+        raise InputError(_about_previous(
+            "其变更后的版本与本次的原版本（old）不一致：原版本应为上一号补充协议变更后的版本"), "previous")
+    if serial is not None and serial != earlier + 1:
+        raise InputError(_about_previous(
+            f"上一号补充协议为第{earlier}号，本次应为第{earlier + 1}号，而 serial 为 {serial}"), "previous")
+    return typing.cast(dict[str, Any], record)
 
 
 def import_job(workbook: bytes, base: dict[str, Any] | None, name: str) -> dict[str, Any]:
