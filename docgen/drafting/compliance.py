@@ -168,12 +168,20 @@ def _annex_citations(library: Library) -> dict[str, str]:
     return {key: annex_citation(i, name) for i, (key, name) in enumerate(names.items(), start=1)}
 
 
+# the field names of each dataclass _strings meets (fields() is slow; () for any other type)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _strings(value: object) -> list[str]:
     """Return every string held in value (dataclasses, mappings and sequences searched through)."""
     if isinstance(value, str):
         return [value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return [s for f in fields(value) for s in _strings(getattr(value, f.name))]
+    names = _FIELDS.get(type(value))
+    if names is None:
+        names = _FIELDS[type(value)] = (tuple(f.name for f in fields(value))
+                                        if is_dataclass(value) and not isinstance(value, type) else ())
+    if names:
+        return [s for name in names for s in _strings(getattr(value, name))]
     if isinstance(value, dict):
         return [s for item in value.values() for s in _strings(item)]
     if isinstance(value, list | tuple):
