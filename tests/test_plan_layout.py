@@ -122,7 +122,7 @@ def test_pdf_shows_the_toc_and_no_number_on_the_cover(tmp_path: Path) -> None:
 
 
 
-@pytest.mark.parametrize("template", ["supplementary_agreement.docx"])
+@pytest.mark.parametrize("template", ["formation_agreement.docx", "supplementary_agreement.docx"])
 def test_signature_heading_repeats_on_every_signature_page(template: str) -> None:
     """The signatures sit in a borderless table whose header row, repeated on each page, holds the
     （本页无正文，为《…》签署页） heading; each signatory's block is one row that never splits."""
