@@ -89,3 +89,21 @@ def test_redline_leaves_the_recitals_and_role_labels_untracked(series: dict[int,
 
         old, new = labels(before), labels(after)
         assert {d: new[d] for d in old if d in new} == {d: old[d] for d in old if d in new}, n
+
+
+def test_reading_copy_note_says_how_articles_are_numbered_and_what_stays_in_the_supplement(
+        series: dict[int, Path]) -> None:
+    notes = {n: next(p for p in _paragraphs(_one(series[n], "*汇编本*.docx")) if p.startswith("本汇编本根据"))
+             for n in (1, 2, 3)}
+    assert all("条款序号为汇编后的序号" not in note for note in notes.values())
+    assert all("本汇编本的条款序号与原协议相同，经补充协议修改的条款保留其在原协议中的序号。" in note
+               for note in notes.values())
+    # supplement 1: 第二条 (accession) to 第十条 (shares) are its own terms; 第十一条 and 第十二条 are merged
+    supplement = _paragraphs(_one(series[1], "*补充协议（第一号）.docx"))
+    titles = {p.split("　")[0]: p.split("　")[1] for p in supplement if p.startswith("第") and "　" in p}
+    assert titles["第十一条"] == "原协议条款的修改" and titles["第十二条"] == "附件的修订"
+    assert ("第一号补充协议第十一条（原协议条款的修改）和第十二条（附件的修订）对原协议条款和附件的修改已并入本汇编本；"
+            "该补充协议第二条至第十条的专项约定及其他条款未并入本汇编本，以该补充协议为准。") in notes[1]
+    assert "该补充协议第二条、第三条的专项约定" in notes[3]
+    assert "此前各号补充协议中未修改原协议条款和附件的约定，同样未并入本汇编本" in notes[3]
+    assert "此前各号" not in notes[1]

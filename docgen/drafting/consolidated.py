@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from docgen.clauses.engine import Chapter
+from docgen.clauses.engine import Article, Chapter
 from docgen.clauses.library import DocumentTexts
 from docgen.clauses.phrases import phrase
 from docgen.drafting.agreement import Agreement, Annex, PartyRow
@@ -85,14 +85,30 @@ def _preamble(amended: Agreement, register: PartyRegister) -> tuple[PreamblePart
     return tuple(row for _, row in sorted(rows, key=lambda r: r[0]))
 
 
+# the supplement's articles whose content the 汇编本 merges: the amended articles and the revised annexes
+_MERGED = ("supplement.amendments", "supplement.annexes")
+# the supplement's own articles about itself (summary, precedence, filing, effect): neither merged nor special
+_FRAME = ("supplement.summary", "supplement.precedence", "supplement.filing", "supplement.effect")
+
+
 def reading_copy(change: ChangeDraft, texts: DocumentTexts, names: dict[str, object], *, serial: int,
-                 draft: bool = False) -> ReadingCopy:
+                 draft: bool = False, supplement_articles: tuple[Article, ...] = ()) -> ReadingCopy:
     """Return the 汇编本 after the supplements numbered 1..serial.
 
-    names are the supplement's text names (``SupplementContext.names()``).
+    names are the supplement's text names (``SupplementContext.names()``); supplement_articles the
+    supplement's articles, so the cover note can say which of them the 汇编本 merges (``merged``: the
+    amended articles and revised annexes) and which stay in the supplement only (``specific``: the
+    special terms, ``specific_contiguous`` when they run without a gap). ``renumbered`` tells whether
+    an article was added or deleted, so the 汇编本's numbers differ from the original's.
     """
     amended = change.new.agreement(draft=draft)
-    context = {**names, "supplements": [serial_name(n) for n in range(1, serial + 1)]}
+    specific = [a for a in supplement_articles if a.id not in (*_MERGED, *_FRAME)]
+    positions = [supplement_articles.index(a) for a in specific]
+    context = {**names, "supplements": [serial_name(n) for n in range(1, serial + 1)],
+               "merged": [a for a in supplement_articles if a.id in _MERGED], "specific": specific,
+               "specific_contiguous": positions == list(range(positions[0], positions[0] + len(positions)))
+               if positions else False,
+               "renumbered": any(a.old_number != a.new_number for a in change.amended)}
 
     def render(field: str) -> str:
         return render_text(getattr(texts, field), f"consolidated.{field}.txt", context).strip()
