@@ -52,6 +52,7 @@ demo: $(STAMP) system-deps
 	@pdf=$$(command -v soffice >/dev/null 2>&1 && echo --pdf); set -ex; \
 	$(BIN)/docgen render samples/*.yaml -o out --force --review $$pdf; \
 	rm -rf out/marine-ai-changes; \
+	$(BIN)/docgen render samples/marine-ai-v1.yaml -o out/marine-ai-changes; \
 	$(BIN)/docgen change samples/marine-ai-v1.yaml samples/marine-ai-v2.yaml -o out/marine-ai-changes $$pdf; \
 	$(BIN)/docgen change samples/marine-ai-v2.yaml samples/marine-ai-v3.yaml -o out/marine-ai-changes $$pdf; \
 	$(BIN)/docgen change samples/marine-ai-v3.yaml samples/marine-ai-v4.yaml -o out/marine-ai-changes $$pdf; \
@@ -59,7 +60,9 @@ demo: $(STAMP) system-deps
 	  pdftoppm -png -r 60 -singlefile -f 1 -l 1 out/deep-sea-sensing/*组建协议.pdf out/agreement-first-page; \
 	  echo "First page of the deep-sea agreement as an image: out/agreement-first-page.png"; fi
 	@echo "Documents are in out/<sample>/ and out/marine-ai-changes/补充协议第N号/ (change versions are"
-	@echo "never overwritten, so the demo starts that series afresh); each folder has a manifest.json."
+	@echo "never overwritten, so the demo starts that series afresh, from the original agreement rendered"
+	@echo "into out/marine-ai-changes/, whose manifest pins the clause library the supplements quote);"
+	@echo "each folder has a manifest.json."
 
 test: $(STAMP) system-deps browser-deps
 	$(BIN)/python -m pytest

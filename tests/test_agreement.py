@@ -163,8 +163,8 @@ def test_no_template_residue_none_or_empty_blanks(path: Path) -> None:
     assert "（）" not in text and "《》" not in text and "“”" not in text
     for paragraph in body_text(document):
         blanks = re.findall(r"_{3,}", paragraph)
-        if blanks:  # the only deliberate blanks are on the signature page
-            assert paragraph.startswith(("法定代表人或授权代表（签字）", "日期")), paragraph
+        if blanks:  # the deliberate blanks: signature lines, and the cover's 协议编号 when none is given
+            assert paragraph.startswith(("法定代表人或授权代表（签字）", "日期", "协议编号：")), paragraph
     assert not re.search(r"[\u4e00-\u9fff][,;:()]|[,;:()][\u4e00-\u9fff]", text)
 
 
@@ -200,3 +200,10 @@ def test_core_properties_name_the_agreement() -> None:
     props = open_docx(rendered(BASE_SAMPLE)).core_properties
     assert props.title == f"{consortium.name}组建协议"
     assert props.author == consortium.lead.name
+
+
+@pytest.mark.parametrize("path", AGREEMENT_SAMPLES, ids=lambda p: p.name)
+def test_cover_states_the_agreement_number_or_leaves_a_blank_for_it(path: Path) -> None:
+    consortium = docgen.load(path)
+    cover = [p for p in body_text(open_docx(rendered(path))) if p.startswith("协议编号：")]
+    assert cover == [f"协议编号：{consortium.agreement_number or '__________'}"]

@@ -15,6 +15,7 @@ from conftest import SAMPLES
 
 import docgen
 from docgen.documents import change_documents, change_run
+from docgen.drafting.register import PartyRegister
 from docgen.drafting.supplement import PriorSupplement
 
 
@@ -31,10 +32,13 @@ def series(tmp_path_factory: pytest.TempPathFactory) -> dict[int, str]:
         manifest, _ = change_run(old, new, root)
         path = next(manifest.parent.glob("*补充协议（第*号）.docx"))
         out[n] = _text(path)
-        # what the manifest records (earlier supplements, original parties) drafts the same bytes again
+        # what the manifest records (earlier supplements, original parties, party register) drafts the same bytes again
         record = json.loads(manifest.read_text(encoding="utf-8"))
         previous = [PriorSupplement.from_record(r) for r in record["previous_supplements"]]
-        again = change_documents(old, new, serial=n, previous=previous, original_parties=record["original_parties"])
+        # the register the manifest records is the one after this supplement: retreat() gives the one before
+        register = PartyRegister.from_json(record["parties"], manifest).retreat()
+        again = change_documents(old, new, serial=n, previous=previous, original_parties=record["original_parties"],
+                                 register=register)
         assert next(d.data for d in again if d.kind == "supplement") == path.read_bytes()
     return out
 

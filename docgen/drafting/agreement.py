@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any
 
+from docgen.clauses import phrases as phrases_module
 from docgen.clauses.engine import (
     Article,
     Chapter,
@@ -673,7 +674,7 @@ class AgreementVersion:
         return next((a for a in self.articles if a.id == clause_id), None)
 
 
-_RECENT: list[tuple[Consortium, Library, PartyRegister | None, AgreementVersion]] = []
+_RECENT: list[tuple[Consortium, Library, PartyRegister | None, object, AgreementVersion]] = []
 
 
 def agreement_version(c: Consortium, library: Library, *, base: BaseContext | None = None,
@@ -681,15 +682,17 @@ def agreement_version(c: Consortium, library: Library, *, base: BaseContext | No
     """Return the formation agreement of this consortium, numbered and rendered once.
 
     register, for a version amended by supplements, designates the parties (see ``base_context``).
-    The last few versions are kept by identity of the (immutable) consortium and library and by the
-    register, so ``check`` (which reads the drafted articles for conflicting rules) and the render that
-    follows share one.
+    The last few versions are kept by identity of the (immutable) consortium and library, by the
+    register and by the identity of the phrase file's content (``phrases()``, also what a test
+    substitutes), so ``check`` (which reads the drafted articles for conflicting rules) and the render
+    that follows share one.
     """
-    for consortium, lib, reg, version in _RECENT:
-        if consortium is c and lib is library and reg == register:
+    words = phrases_module.phrases()
+    for consortium, lib, reg, used, version in _RECENT:
+        if consortium is c and lib is library and reg == register and used is words:
             return version
     version = _agreement_version(c, library, base=base, register=register)
-    _RECENT[:] = [(c, library, register, version), *_RECENT[:3]]
+    _RECENT[:] = [(c, library, register, words, version), *_RECENT[:3]]
     return version
 
 

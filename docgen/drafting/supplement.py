@@ -74,7 +74,7 @@ class Supplement:
     recitals: tuple[str, ...]
     articles: tuple[Article, ...]
     closing: str
-    annexes: tuple[Annex, ...]
+    annexes: dict[str, Annex]  # the revised annexes by key, in the agreement's order
     signature_heading: str
     signatures: tuple[Signature, ...]
     clause_versions: dict[str, str]
@@ -503,14 +503,13 @@ def revised_annexes(change: ChangeDraft, agreement_texts: DocumentTexts,
     agreement_names = agreement_texts.annexes
     numbered = {key: i for i, key in enumerate(agreement_names, start=1)}
     old_tables, new_tables = change.old.outline.annexes, change.new.outline.annexes
-    changed = [k for k in _REVISABLE if (old_tables[k].rows, old_tables[k].total, old_tables[k].total_row)
-               != (new_tables[k].rows, new_tables[k].total, new_tables[k].total_row)]
+    changed = [k for k in _REVISABLE if old_tables[k] != new_tables[k]]
     out = []
     for index, key in enumerate(changed, start=1):
         revised = new_tables[key]
         title = annex_heading(index, supplement_texts.annexes[key])
         out.append((annex_citation(numbered[key], agreement_names[key]),
-                    Annex(key, title, revised.rows, revised.total, revised.total_row),
+                    replace(revised, title=title),  # the agreement's annex as it now is, every table of it
                     old_tables[key]))
     return out
 
@@ -559,7 +558,7 @@ def assemble_supplement(change: ChangeDraft, library: Library, supplement_librar
         recitals=tuple(number_items(render_text(texts.recitals, "supplement.recitals.txt", full))),
         articles=articles,
         closing=texts.closing,
-        annexes=tuple(annex for _, annex, _ in annexes),
+        annexes={annex.key: annex for _, annex, _ in annexes},
         signature_heading=render_text(texts.signature_heading, "supplement.signature_heading.txt",
                                       {**full, "title": title}).strip(),
         signatures=tuple(Signature.of(p) for p in change.parties),
