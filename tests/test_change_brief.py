@@ -127,8 +127,12 @@ def supplement_text(old: docgen.Consortium, data: dict[str, Any]) -> str:
     from docgen.documents import change_documents
 
     documents = {d.kind: d for d in change_documents(old, docgen.parse(data))}
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+
     document = docx.Document(io.BytesIO(documents["supplement"].data))
-    return "\n".join(p.text for p in document.paragraphs)
+    # every paragraph in body order, table cells included (the signature blocks are a table's rows)
+    return "\n".join(Paragraph(p, document).text for p in document.element.body.iter(qn("w:p")))
 
 
 @pytest.fixture(scope="module")

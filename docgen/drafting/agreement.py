@@ -483,15 +483,23 @@ def task_shares(c: Consortium, sums: Totals,
                 names: dict[str, str]) -> tuple[tuple[TaskShareRow, ...], TaskShareRow]:
     """Return the 任务经费分担明细 rows (each task's paying units, a 小计 where it has several) and the total."""
     rows: list[TaskShareRow] = []
+    yearly = any(tt.has_years for tt in sums.tasks)  # budget lines give years: each payer's share per year
     for task in c.tasks:
         tt = sums.task(task.id)
         if tt is None or not tt.by_payer:
             continue
         payers = sorted(tt.by_payer, key=lambda code: (code != task.owner, code not in names,
                                                        list(names).index(code) if code in names else 0))
-        for code in payers:
-            rows.append(_share_row(task.id, names.get(code, code), tt.by_payer[code]))
-        if len(payers) > 1:
+        shares = [(code, year) for code in payers for (payer, year) in tt.by_payer_year if payer == code] \
+            if yearly else [(code, None) for code in payers]
+        for code, year in shares:
+            name = names.get(code, code)
+            if yearly:
+                rows.append(_share_row(task.id, phrase("annexes.payer_year", unit=name, year=year),
+                                       tt.by_payer_year[(code, year)]))
+            else:
+                rows.append(_share_row(task.id, name, tt.by_payer[code]))
+        if len(shares) > 1:
             whole: dict[str, Decimal] = {}
             for values in tt.by_payer.values():
                 for source, value in values.items():
