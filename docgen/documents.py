@@ -13,7 +13,7 @@ from docgen.clauses.phrases import phrase, phrases_version
 from docgen.constants import DocumentKind
 from docgen.drafting.agreement import Agreement, AgreementVersion, BaseContext, agreement_version
 from docgen.drafting.commitments import assemble_commitments, commitment_reasons
-from docgen.drafting.plan import PlanRevision, assemble_plan, load_outline
+from docgen.drafting.plan import Plan, PlanRevision, assemble_plan, load_outline
 from docgen.drafting.register import PartyRegister, original_register
 from docgen.errors import InputError, OutputExistsError, RuleError, TemplateError
 from docgen.input.model import Consortium
@@ -123,8 +123,16 @@ def plan_document(consortium: Consortium, *, draft: bool = False) -> Document:
 
 def _plan(consortium: Consortium, draft: bool, base: BaseContext | None = None,
           revision: PlanRevision | None = None) -> Document:
-    outline = load_outline(templates_dir() / PLAN_OUTLINE)
-    plan = assemble_plan(consortium, outline, draft=draft, base=base, revision=revision)
+    return _plan_document(consortium, _plan_outline(consortium, draft, base, revision))
+
+
+def _plan_outline(consortium: Consortium, draft: bool, base: BaseContext | None = None,
+                  revision: PlanRevision | None = None) -> Plan:
+    return assemble_plan(consortium, load_outline(templates_dir() / PLAN_OUTLINE), draft=draft, base=base,
+                         revision=revision)
+
+
+def _plan_document(consortium: Consortium, plan: Plan) -> Document:
     data = render_docx(
         templates_dir() / PLAN_TEMPLATE,
         {"doc": plan},
@@ -132,7 +140,7 @@ def _plan(consortium: Consortium, draft: bool, base: BaseContext | None = None,
                     "keywords": f"{consortium.industry}；{consortium.sub_track}"},
     )
     return Document(DocumentKind.PLAN, safe_filename(plan.title) + ".docx", data, f"zh_CN/{PLAN_TEMPLATE}",
-                    {"plan_outline": outline.version, **_phrases_entry()})
+                    {"plan_outline": plan.version, **_phrases_entry()})
 
 
 def render_plan(consortium: Consortium, *, draft: bool = False) -> bytes:
@@ -187,9 +195,12 @@ def all_documents(consortium: Consortium, *, draft: bool = False, review: bool =
     if scope == "plan":
         return [_plan(consortium, draft, version.base)]
     extra = [_review(consortium, draft, version)] if review else []
-    plan = [_plan(consortium, draft, version.base)] if scope == "all" else []
-    return [_agreement(consortium, version.agreement(draft=draft)), *plan,
-            *_commitments(consortium, draft, version.base), _compliance(consortium, draft, findings, version),
+    # the plan is assembled once: the compliance table cites its headings, which draft does not change
+    plan = _plan_outline(consortium, draft, version.base) if scope == "all" else None
+    return [_agreement(consortium, version.agreement(draft=draft)),
+            *([_plan_document(consortium, plan)] if plan is not None else []),
+            *_commitments(consortium, draft, version.base),
+            _compliance(consortium, draft, findings, version, plan.headings if plan is not None else None),
             *extra]
 
 
@@ -202,12 +213,14 @@ def compliance_document(consortium: Consortium, *, draft: bool = False) -> Docum
     return _compliance(consortium, draft, check(consortium), agreement_version(consortium, load_library()))
 
 
-def _compliance(consortium: Consortium, draft: bool, findings: list[Finding], version: AgreementVersion) -> Document:
+def _compliance(consortium: Consortium, draft: bool, findings: list[Finding], version: AgreementVersion,
+                headings: list[str] | None = None) -> Document:
+    """Return the compliance table; headings are the plan's (assembled here when not given)."""
     from docgen.drafting.compliance import assemble_compliance, load_compliance_texts
 
     library = load_library()
-    outline = load_outline(templates_dir() / PLAN_OUTLINE)
-    headings = assemble_plan(consortium, outline, draft=True, base=version.base).headings
+    if headings is None:
+        headings = _plan_outline(consortium, True, version.base).headings
     table = assemble_compliance(consortium, findings, version.agreement(draft=True),
                                 library, headings, load_compliance_texts(), draft=draft)
     data = render_docx(templates_dir() / COMPLIANCE_TEMPLATE, {"doc": table},

@@ -42,7 +42,12 @@ def documents(old: docgen.Consortium, new: docgen.Consortium) -> dict[str, Any]:
 
 
 def paragraphs(data: bytes) -> list[str]:
-    return [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
+    """Return the text of every paragraph in body order, table cells included (the signatures are a table)."""
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+
+    document = docx.Document(io.BytesIO(data))
+    return [Paragraph(p, document).text for p in document.element.body.iter(qn("w:p"))]
 
 
 def test_diff_finds_joiner_leaver_and_reassignment(old: docgen.Consortium, new: docgen.Consortium) -> None:

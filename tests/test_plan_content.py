@@ -94,9 +94,36 @@ def test_grants_and_investors_name_source_and_status(briefed: Consortium, briefe
     assert sum((_yuan(r[5]) for r in body), Decimal(0)) == external == _yuan(table[-1][1])
 
 
-def test_unstated_programme_is_said_so(base: Consortium) -> None:
-    table = _table_after(_document(base), "财政资助和社会资本的来源及落实情况")
-    assert all(r[2] and r[6] for r in table[1:-1])  # never blank: the programme or 未写明
+@pytest.mark.parametrize("path", VALID_SAMPLES, ids=lambda p: p.name)
+def test_every_sample_states_programme_and_status(path: Any) -> None:
+    table = _table_after(_document(docgen.load(path)), "财政资助和社会资本的来源及落实情况")
+    statuses = {"已到位", "已批复", "已签约", "拟申请", "洽谈中"}
+    assert len(table) > 2 and all(r[2] and r[6] in statuses for r in table[1:-1]), table
+    assert not any("未写明" in c or "【" in c for r in table for c in r)
+
+
+def _unstated(data: dict[str, Any]) -> None:
+    grant = next(f for f in data["funding"] if f["source"] == "财政资助")
+    investment = next(f for f in data["funding"] if f["source"] == "社会资本")
+    grant["status"] = None
+    investment["payer"] = investment["status"] = None
+
+
+def test_an_unstated_status_or_payer_is_an_error_and_a_draft_marks_it(base_data: dict[str, Any]) -> None:
+    unstated = changed(base_data, _unstated)
+    found = [f for f in docgen.check(unstated) if f.code == "FUNDING_LINE_INCOMPLETE"]
+    assert [(f.severity, f.path.rsplit(".", 1)[1]) for f in found] == [("error", "status"), ("error", "payer")]
+    assert "未写明落实情况" in found[0].message and "未写明出资方和落实情况" in found[1].message
+    assert "funding[" in found[1].message and ".status 填写已到位" in found[1].message
+    from docgen.rules.guideline import for_document
+
+    assert not [f for f in for_document(found, "agreement")]  # the agreement is drafted without it
+    table = _table_after(_document(unstated, draft=True), "财政资助和社会资本的来源及落实情况")
+    cells = [c for r in table for c in r]
+    assert "【待补充：落实情况】" in cells and "【待补充：资助项目或投资方】" in cells
+    assert not any("未写明" in c for c in cells)
+    with pytest.raises(docgen.RuleError, match="FUNDING_LINE_INCOMPLETE"):
+        docgen.render_plan(unstated)  # never a final plan saying 未写明
 
 
 def test_task_budget_by_payer_adds_up(briefed: Consortium, briefed_plan: Any) -> None:
@@ -132,7 +159,7 @@ def test_acceptance_states_body_timing_and_method(briefed_plan: Any) -> None:
 def test_organisation_sentence_and_chart(briefed_plan: Any) -> None:
     text = _text(briefed_plan)
     sentence = next(p for p in text.splitlines() if p.startswith("联合体由牵头单位") and "统筹管理" in p)
-    assert "理事会的组成：由各成员单位各委派一名代表组成" in sentence
+    assert "理事会的组成：由牵头单位和各成员单位各委派一名代表组成" in sentence  # review F22
     assert "负责人：牵头单位法定代表人担任理事长；" in sentence
     assert not re.search(r"担任\S*担任|召开\S*召开会议|由由", sentence)
     chart = "".join(c for r in _table_after(briefed_plan, "组织架构图") for c in r)
@@ -162,3 +189,69 @@ def test_head_count_unknown_is_a_dash(base_data: dict[str, Any]) -> None:
     document = _document(changed(base_data, unknown))
     members = _table_after(document, "成员单位构成")
     assert members[2][-1] == "—"
+
+
+def _mechanism(text: str, name: str) -> str:
+    return next(line for line in text.splitlines() if name in line)
+
+
+@pytest.mark.parametrize("path", VALID_SAMPLES, ids=lambda p: p.name)
+def test_plan_cites_the_agreements_voting_rule(path: Any) -> None:
+    """Review F22: the plan states the agreement's one voting rule and cites its article, never a second rule."""
+    from docgen.clauses.library import load_library
+    from docgen.drafting.agreement import agreement_version
+
+    consortium = docgen.load(path)
+    version = agreement_version(consortium, load_library())
+    text = _text(_document(consortium))
+    decision = _mechanism(text, "决策调度机制")
+    clause = "organisation.council" if consortium.council else "organisation.decision"
+    article = version.article(clause)
+    assert article is not None and f"依照组建协议{article.number}的表决规则" in decision
+    vote = re.search(r"经(.+?)同意作出决定", decision)
+    assert vote and f"经{vote[1]}同意" in "".join(article.paragraphs), decision
+    assert "全体组成人员" not in text and "转化净收入" not in text
+    if consortium.council:
+        assert "牵头单位和各成员单位" in text and "由各成员单位各委派" not in text
+        assert "不享有表决权的人员以及与所议事项有利害关系的一方不计入表决基数" in decision
+
+
+def test_plan_takes_the_reward_from_the_agreements_net_income(base_data: dict[str, Any]) -> None:
+    from docgen.clauses.library import load_library
+    from docgen.drafting.agreement import agreement_version
+
+    consortium = docgen.load(VALID_SAMPLES[[p.name for p in VALID_SAMPLES].index("humanoid-robot.yaml")])
+    assert consortium.mechanisms.benefit_distribution.staff_reward_base == "net_income"  # type: ignore[union-attr]
+    numbers = agreement_version(consortium, load_library()).numbers
+    line = _mechanism(_text(_document(consortium)), "收益分配机制")
+    assert f"组建协议{numbers['benefit.accounting']}所称净收益中提取" in line
+    assert f"（组建协议{numbers['ip.reward']}）" in line
+
+
+def test_budget_line_years_reach_the_plan_and_annex_2(base_data: dict[str, Any]) -> None:
+    """tasks[].budget[].year is printed: a 年度 column in the plan's task budget table, the year beside the payer
+    in 附件2; each (task, payer, year) row equals the budget lines it stands for."""
+    from test_rule_messages import _yearly
+
+    from docgen.clauses.library import load_library
+    from docgen.drafting.agreement import agreement_version
+
+    consortium = docgen.parse(_yearly(base_data))
+    names = {u.credit_code: u.display_name for u in consortium.units}
+    expected: dict[tuple[str, str, str], Decimal] = {}
+    for task in consortium.tasks:
+        for line in task.budget:
+            key = (task.id, names[line.unit or task.owner], f"{line.year}年" if line.year else "—")
+            expected[key] = expected.get(key, Decimal(0)) + line.amount
+    assert any(year != "—" for _, _, year in expected)
+    table = _table_after(_document(consortium), "攻关任务经费分担")
+    assert table[0][:3] == ["任务", "出资单位", "年度"]
+    printed = {(r[0], r[1], r[2]): _yuan(r[-1]) for r in table[1:] if not r[0].endswith("小计") and r[0] != "合计"}
+    assert printed == expected
+    shares = agreement_version(consortium, load_library()).outline.annexes["tasks"].shares
+    annex = {(r.task, r.unit): Decimal(r.total.replace(",", "")) for r in shares if not r.subtotal}
+    assert annex == {(t, f"{u}（{y if y != '—' else '不分年度'}）"): v for (t, u, y), v in expected.items()}
+
+
+def test_without_years_the_task_budget_table_has_no_year_column(briefed_plan: Any) -> None:
+    assert "年度" not in _table_after(briefed_plan, "攻关任务经费分担")[0]

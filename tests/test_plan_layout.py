@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -97,7 +98,8 @@ def test_pdf_shows_the_toc_and_no_number_on_the_cover(tmp_path: Path) -> None:
     from docgen.documents import plan_document
     from docgen.render import pdf
 
-    (converted,) = pdf.convert([plan_document(docgen.load(BASE_SAMPLE))])
+    document = plan_document(docgen.load(BASE_SAMPLE))
+    (converted,) = pdf.convert([document])
     path = tmp_path / "plan.pdf"
     path.write_bytes(converted.data)
 
@@ -109,3 +111,30 @@ def test_pdf_shows_the_toc_and_no_number_on_the_cover(tmp_path: Path) -> None:
     assert "—1—" not in page(1)
     toc = page(2)
     assert toc.startswith("目录") and "一、建设意义" in toc and "（一）牵头单位基础" in toc
+
+    # no amount of any table breaks mid-figure: each prints whole on one line of the laid-out text
+    amount = re.compile(r"[\d,]+\.\d\d")
+    cells = {_text(tc).strip() for tc in _part(document.data, "word/document.xml").iter(f"{W}tc")}
+    amounts = {c for c in cells if amount.fullmatch(c)}
+    layout = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                            check=True).stdout
+    assert len(amounts) > 40 and amounts - set(amount.findall(layout)) == set()
+
+
+
+@pytest.mark.parametrize("template", ["supplementary_agreement.docx"])
+def test_signature_heading_repeats_on_every_signature_page(template: str) -> None:
+    """The signatures sit in a borderless table whose header row, repeated on each page, holds the
+    （本页无正文，为《…》签署页） heading; each signatory's block is one row that never splits."""
+    body = _part((templates_dir() / template).read_bytes(), "word/document.xml")
+    table = next(t for t in body.iter(f"{W}tbl") if "doc.signature_heading" in _text(t))
+    rows = table.findall(f"{W}tr")
+    assert rows[0].find(f"{W}trPr/{W}tblHeader") is not None
+    assert rows[0].find(f"{W}trPr/{W}cantSplit") is not None
+    assert rows[0].find(f".//{W}pageBreakBefore") is not None  # the signature section starts a page
+    assert "{%tr for s in doc.signatures %}" in _text(rows[1])
+    assert rows[2].find(f"{W}trPr/{W}cantSplit") is not None
+    borders = table.find(f"{W}tblPr/{W}tblBorders")
+    assert borders is not None and all(b.get(f"{W}val") == "nil" for b in borders)
+    outside = [p for p in body.findall(f"{W}p") if "doc.signature_heading" in _text(p)]
+    assert outside == []  # the heading is printed by the table only, once per page

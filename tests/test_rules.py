@@ -80,6 +80,7 @@ BREAKS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         amount=str(float(d["tasks"][0]["budget"][0]["amount"]) + 10000)), "funding"),
     "FUNDING_UNIT_CASH_MISMATCH": (lambda d: d["lead"]["resources"].update(cash="1"), "lead.resources.cash"),
     "FUNDING_OUTSIDE_TERM": (lambda d: d["funding"][0].update(year=2030), "funding[0].year"),
+    "FUNDING_LINE_INCOMPLETE": (lambda d: d["funding"][27].update(status=None), "funding[27].status"),
     "FUNDING_UNIT_UNKNOWN": (lambda d: d["funding"][0].update(unit="91370200163562681G"), "funding[0].unit"),
     "ARBITRATION_COMMISSION_INVALID": (lambda d: d.update(
         dispute={"method": "arbitration", "commission": "青岛仲裁委员会或青岛市中级人民法院"}),

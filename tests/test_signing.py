@@ -100,6 +100,15 @@ def test_the_leaver_and_the_joiner_both_seal_the_supplement(tmp_path: Path) -> N
     assert codes == {u.credit_code for u in old.units} | {u.credit_code for u in new.units}
     for unit in positions["units"]:
         assert unit["name"] in text_in(folder / positions["file"], unit["page"], unit["rect"])
+    # nine signatories run onto further pages: each signature page is headed 本页无正文 (the repeated row)
+    pages = PdfReader(str(folder / positions["file"])).pages
+    signature_pages = sorted({unit["page"] for unit in positions["units"]})
+    assert len(signature_pages) >= 2
+    assert signature_pages == list(range(signature_pages[0], signature_pages[-1] + 1))
+    for page in signature_pages:
+        text = pages[page - 1].extract_text().replace("\n", "").replace(" ", "")
+        heading = "（本页无正文，为《青岛市海洋领域大模型创新联合体组建协议补充协议（第一号）》签署页）"
+        assert text.startswith(heading), page
 
 
 def test_a_signatory_missing_from_the_pdf_is_an_error() -> None:

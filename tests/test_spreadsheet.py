@@ -45,6 +45,18 @@ def test_export_then_import_gives_the_same_consortium(path: Path) -> None:
     assert write_workbook(consortium) == data  # the same input, the same bytes
 
 
+def test_budget_years_and_funding_status_round_trip() -> None:
+    from test_rule_messages import _data, _yearly
+
+    consortium = docgen.parse(_yearly(_data()))
+    assert any(b.year for t in consortium.tasks for b in t.budget)
+    assert any(f.status for f in consortium.funding)
+    base = consortium.model_dump(mode="json")
+    for line in [*base["funding"], *(b for t in base["tasks"] for b in t["budget"])]:
+        line.pop("year" if "status" not in line else "status", None)  # the workbook must supply them
+    assert docgen.parse(read_workbook(write_workbook(consortium), base)) == consortium
+
+
 def test_the_export_holds_the_units_tasks_and_funding() -> None:
     consortium = docgen.load(BASE_SAMPLE)
     book = _book(write_workbook(consortium))

@@ -96,3 +96,14 @@ def test_any_placeholder_in_user_text_is_an_input_error_naming_the_field(tmp_pat
     assert caught.value.rules_checked  # the rules still ran on the rest
     rendered = run("render", str(target), "-o", str(tmp_path / "out"), "--draft")
     assert rendered.returncode == 2 and not (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_starter_documents_status_profile_and_budget_year() -> None:
+    """FundingLine.status, Head.profile and BudgetLine.year each appear with their Chinese title; a status
+    the sample chose is not offered as if it were a default."""
+    text = starter_text()
+    assert "落实情况：财政资助和社会资本的落实情况" in text
+    assert "status: 【请选择：已到位 | 已批复 | 已签约 | 拟申请 | 洽谈中】" in text
+    assert not any(line.strip().startswith("status:") and "【" not in line for line in text.splitlines())
+    assert "profile: 【请填写：联合体负责人的简介】" in text and "profile: 【请填写：首席专家的简介】" in text
+    assert "# （可选）年度：这笔经费所属的年度" in text

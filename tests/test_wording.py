@@ -110,6 +110,7 @@ def test_documents_take_their_phrases_from_the_file(monkeypatch: pytest.MonkeyPa
         joined["text"] = "吸收{{ cs.joined | map(attribute='name') | join_cn }}为成员单位"
 
     edited = _edited(edit)
+    agreement_version(base, load_library())  # kept from before the edit: it must not be reused after it
     monkeypatch.setattr(phrases_module, "phrases", lambda path=None: edited)
     from test_agreement import all_text, open_docx
 

@@ -135,12 +135,38 @@ def _clip(sentence: str, width: int = 60) -> str:
     return sentence if len(sentence) <= width else sentence[:width] + "……"
 
 
+def _any_scope(questions: Sequence[Question]) -> re.Pattern[str] | None:
+    """Return one regex that finds a match exactly where some question's scope does, or None.
+
+    Two thirds of an agreement's sentences concern no question: one search rejects each of them
+    instead of one per question. Scopes that refer to groups (whose numbers joining would shift) or
+    cannot be joined get None: each question is asked, as before.
+    """
+    key = tuple(q.scope for q in questions)
+    if key not in _ANY_SCOPE:
+        pattern = None
+        if key and not any(_GROUP_REFERENCE.search(scope) for scope in key):
+            try:
+                pattern = re.compile("|".join(f"(?:{scope})" for scope in key))
+            except re.error:  # e.g. one group name in two scopes
+                pattern = None
+        _ANY_SCOPE[key] = pattern
+    return _ANY_SCOPE[key]
+
+
+_ANY_SCOPE: dict[tuple[str, ...], re.Pattern[str] | None] = {}
+_GROUP_REFERENCE = re.compile(r"\\[1-9g]|\(\?P=|\(\?\(")
+
+
 def statements(where: str, paragraphs: Iterable[str], questions: Sequence[Question]) -> list[Statement]:
     """Return every answer these paragraphs give, sentence by sentence."""
     found = []
     matchers = [(question, _matcher(question)) for question in questions]
+    any_scope = _any_scope(questions)
     for paragraph in paragraphs:
         for sentence in _SENTENCE.findall(paragraph):
+            if any_scope is not None and not any_scope.search(sentence):
+                continue
             for question, matcher in matchers:
                 answer = matcher.answer(sentence)
                 if answer is not None:

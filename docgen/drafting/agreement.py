@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any
 
+from docgen.clauses import phrases as phrases_module
 from docgen.clauses.engine import (
     Article,
     Chapter,
@@ -482,15 +483,23 @@ def task_shares(c: Consortium, sums: Totals,
                 names: dict[str, str]) -> tuple[tuple[TaskShareRow, ...], TaskShareRow]:
     """Return the 任务经费分担明细 rows (each task's paying units, a 小计 where it has several) and the total."""
     rows: list[TaskShareRow] = []
+    yearly = any(tt.has_years for tt in sums.tasks)  # budget lines give years: each payer's share per year
     for task in c.tasks:
         tt = sums.task(task.id)
         if tt is None or not tt.by_payer:
             continue
         payers = sorted(tt.by_payer, key=lambda code: (code != task.owner, code not in names,
                                                        list(names).index(code) if code in names else 0))
-        for code in payers:
-            rows.append(_share_row(task.id, names.get(code, code), tt.by_payer[code]))
-        if len(payers) > 1:
+        shares = [(code, year) for code in payers for (payer, year) in tt.by_payer_year if payer == code] \
+            if yearly else [(code, None) for code in payers]
+        for code, year in shares:
+            name = names.get(code, code)
+            if yearly:
+                rows.append(_share_row(task.id, phrase("annexes.payer_year", unit=name, year=year),
+                                       tt.by_payer_year[(code, year)]))
+            else:
+                rows.append(_share_row(task.id, name, tt.by_payer[code]))
+        if len(shares) > 1:
             whole: dict[str, Decimal] = {}
             for values in tt.by_payer.values():
                 for source, value in values.items():
@@ -673,7 +682,7 @@ class AgreementVersion:
         return next((a for a in self.articles if a.id == clause_id), None)
 
 
-_RECENT: list[tuple[Consortium, Library, PartyRegister | None, AgreementVersion]] = []
+_RECENT: list[tuple[Consortium, Library, PartyRegister | None, object, AgreementVersion]] = []
 
 
 def agreement_version(c: Consortium, library: Library, *, base: BaseContext | None = None,
@@ -681,15 +690,17 @@ def agreement_version(c: Consortium, library: Library, *, base: BaseContext | No
     """Return the formation agreement of this consortium, numbered and rendered once.
 
     register, for a version amended by supplements, designates the parties (see ``base_context``).
-    The last few versions are kept by identity of the (immutable) consortium and library and by the
-    register, so ``check`` (which reads the drafted articles for conflicting rules) and the render that
-    follows share one.
+    The last few versions are kept by identity of the (immutable) consortium and library, by the
+    register and by the identity of the phrase file's content (``phrases()``, also what a test
+    substitutes), so ``check`` (which reads the drafted articles for conflicting rules) and the render
+    that follows share one.
     """
-    for consortium, lib, reg, version in _RECENT:
-        if consortium is c and lib is library and reg == register:
+    words = phrases_module.phrases()
+    for consortium, lib, reg, used, version in _RECENT:
+        if consortium is c and lib is library and reg == register and used is words:
             return version
     version = _agreement_version(c, library, base=base, register=register)
-    _RECENT[:] = [(c, library, register, version), *_RECENT[:3]]
+    _RECENT[:] = [(c, library, register, words, version), *_RECENT[:3]]
     return version
 
 

@@ -124,10 +124,11 @@ def assemble_compliance(c: Consortium, findings: list[Finding], agreement: Agree
         return library.get(clause_id).variant(key).label if key else ""
 
     unlisted = _unlisted_resources(c, agreement)
+    sections = _plan_sections(plan_headings)  # once: each row's “where” cites them
     funding = agreement.annexes.get("funding")
     funding_text = "\n".join(_strings(replace(funding, in_kind=None))) if funding is not None else ""
     context = {"c": c, "choice": choice, "unlisted": unlisted, "funding_annex_text": funding_text,
-               "plan_titles": [title for title, _ in _plan_sections(plan_headings)],
+               "plan_titles": [title for title, _ in sections],
                "annex": _annex_citations(library),
                "funding_years": sorted({line.year for line in c.funding})}
     waived_reasons = {e.code: e.reason for e in c.exceptions if e.code in WAIVABLE}
@@ -141,7 +142,7 @@ def assemble_compliance(c: Consortium, findings: list[Finding], agreement: Agree
                                                      context).splitlines() if line.strip()]
         if ((requirement.listed_resources and unlisted) or gaps) and status != texts.status.failed:
             status = texts.status.pending
-        where = _where(requirement, agreement, plan_headings)
+        where = _where(requirement, agreement, sections)
         rows.append(ComplianceRow(len(rows) + 1, phrase("compliance.clause", clause=requirement.clause),
                                   requirement.requirement, status, where,
                                   separator.join([*gaps, evidence, *notes]).strip(separator),
@@ -167,12 +168,20 @@ def _annex_citations(library: Library) -> dict[str, str]:
     return {key: annex_citation(i, name) for i, (key, name) in enumerate(names.items(), start=1)}
 
 
+# the field names of each dataclass _strings meets (fields() is slow; () for any other type)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _strings(value: object) -> list[str]:
     """Return every string held in value (dataclasses, mappings and sequences searched through)."""
     if isinstance(value, str):
         return [value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return [s for f in fields(value) for s in _strings(getattr(value, f.name))]
+    names = _FIELDS.get(type(value))
+    if names is None:
+        names = _FIELDS[type(value)] = (tuple(f.name for f in fields(value))
+                                        if is_dataclass(value) and not isinstance(value, type) else ())
+    if names:
+        return [s for name in names for s in _strings(getattr(value, name))]
     if isinstance(value, dict):
         return [s for item in value.values() for s in _strings(item)]
     if isinstance(value, list | tuple):
@@ -203,13 +212,14 @@ def _status(findings: list[Finding], waived_reasons: dict[str, str], labels: Sta
     return labels.ok, []
 
 
-def _where(requirement: Requirement, agreement: Agreement, plan_headings: list[str]) -> str:
-    """Return where the filing meets a requirement: agreement articles, plan sections, documents."""
+def _where(requirement: Requirement, agreement: Agreement, plan_sections: list[tuple[str, str]]) -> str:
+    """Return where the filing meets a requirement: agreement articles, plan sections (``_plan_sections``),
+    documents."""
     parts = []
     articles = [a.number for a in agreement.articles if a.id in requirement.agreement]
     if articles:
         parts.append(phrase("compliance.agreement", articles=articles))
-    sections = [heading for title, heading in _plan_sections(plan_headings) if title in requirement.plan]
+    sections = [heading for title, heading in plan_sections if title in requirement.plan]
     if sections:
         parts.append(phrase("compliance.plan", sections=sections))
     parts.extend(requirement.documents)

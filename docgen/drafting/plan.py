@@ -18,9 +18,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from docgen.clauses.library import load_library
 from docgen.clauses.phrases import phrase, phrase_list, phrase_map, render_phrase
 from docgen.constants import FUNDING_SOURCES, KPI_CATEGORIES, TEXT_WIDTH
-from docgen.drafting.agreement import BaseContext, base_context, number_items
+from docgen.drafting.agreement import BaseContext, agreement_version, base_context, number_items
 from docgen.errors import TemplateError
 from docgen.formatting import cn_date, cn_number, wan
 from docgen.input.loading import read_yaml
@@ -223,7 +224,7 @@ def _members_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
                      _num(money.own_cash if money else Decimal(0)), _num(money.in_kind if money else Decimal(0)),
                      Cell(str(u.resources.people) if u.resources.people else blank, align="center")))
     caption, note, header = _words("plan.tables.members")
-    return caption, note, Table(_widths(0.5, 2.2, 0.8, 0.9, 0.8, 2.8, 1.3, 1.3, 0.8), _head(*header), tuple(rows))
+    return caption, note, Table(_widths(0.5, 2.0, 0.8, 0.9, 0.8, 2.3, 1.7, 1.7, 0.8), _head(*header), tuple(rows))
 
 
 def _goals_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
@@ -300,6 +301,15 @@ def _budget_by_year(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     return _matrix(c, years, lambda f: f.year, "plan.tables.budget_by_year", labels)
 
 
+def _stated(value: str, field: str, key: str, ctx: dict[str, Any]) -> str:
+    """Return a funding line's payer or status; a draft marks a missing one, a final plan cannot lack it."""
+    if value:
+        return value
+    if ctx["draft"]:  # FUNDING_LINE_INCOMPLETE is an error: only a draft gets here
+        return phrase(f"{key}.missing_{field}")
+    raise TemplateError(f"建设方案的财政资助和社会资本表需要 funding[].{field}，输入中为空（FUNDING_LINE_INCOMPLETE）")
+
+
 def _external_funding(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     """Return the 财政资助 and 社会资本/其他资金 by source, programme or investor, receiving unit and status."""
     key = "plan.tables.external_funding"
@@ -317,13 +327,13 @@ def _external_funding(c: Consortium, ctx: dict[str, Any]) -> TableResult:
             sorted(groups.items(), key=lambda g: (g[0][0], g[0][1], order.get(g[0][2], 0), g[0][3])), start=1):
         source, payer, unit, status = group
         rows.append((Cell(str(i), align="center"), Cell(external[source], align="center"),
-                     Cell(payer or phrase(f"{key}.unstated_payer")), Cell(names.get(unit, unit)),
+                     Cell(_stated(payer, "payer", key, ctx)), Cell(names.get(unit, unit)),
                      Cell(phrase("plan.years", years=sorted(set(years))), align="center"), _num(total),
-                     Cell(status or phrase(f"{key}.unstated_status"), align="center")))
+                     Cell(_stated(status, "status", key, ctx), align="center")))
     whole = sum((total for _, total in groups.values()), Decimal(0))
     rows.append((Cell(phrase("plan.total"), align="center", span=5), _num(whole), Cell("")))
     caption, note, header = _words(key)
-    return caption, note, Table(_widths(0.5, 1.0, 2.8, 1.6, 1.2, 1.1, 1.0), _head(*header), _keep_last(rows))
+    return caption, note, Table(_widths(0.5, 1.0, 2.0, 1.4, 1.8, 1.5, 1.0), _head(*header), _keep_last(rows))
 
 
 def _in_kind_table(c: Consortium, ctx: dict[str, Any]) -> TableResult:
@@ -351,25 +361,30 @@ def _task_budget(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     labels = [phrase(f"{key}.in_kind") if s == IN_KIND_SOURCE else s for s in sources]
     names = {u.credit_code: u.display_name for u in reversed(c.units)}
     zero = Decimal(0)
+    yearly = any(task.has_years for task in sums.tasks)  # budget lines give years: a 年度 column
+    lead = 3 if yearly else 2
     rows: list[tuple[Cell, ...]] = []
     grand = [zero] * len(sources)
     for task in sums.tasks:
         subtotal = [zero] * len(sources)
-        for code, by_source in task.by_payer.items():
+        shares = task.by_payer_year if yearly else {(code, None): v for code, v in task.by_payer.items()}
+        for (code, year), by_source in shares.items():
             values = [by_source.get(s, zero) for s in sources]
             subtotal = [a + b for a, b in zip(subtotal, values, strict=True)]
-            rows.append((Cell(task.id, align="center"), Cell(names.get(code, code)),
+            when = (Cell(phrase("plan.year", year=year) if year else phrase("plan.blank"), align="center"),)
+            rows.append((Cell(task.id, align="center"), Cell(names.get(code, code)), *(when if yearly else ()),
                          *(_num(v) for v in values), _num(sum(values, zero))))
-        if len(task.by_payer) > 1:
+        if len(shares) > 1:
             rows[-1] = tuple(replace(cell, keep=True) for cell in rows[-1])
-            rows.append((Cell(phrase(f"{key}.subtotal", id=task.id), align="center", span=2),
+            rows.append((Cell(phrase(f"{key}.subtotal", id=task.id), align="center", span=lead),
                          *(_num(v) for v in subtotal), _num(sum(subtotal, zero))))
         grand = [a + b for a, b in zip(grand, subtotal, strict=True)]
-    rows.append((Cell(phrase("plan.total"), align="center", span=2), *(_num(v) for v in grand),
+    rows.append((Cell(phrase("plan.total"), align="center", span=lead), *(_num(v) for v in grand),
                  _num(sum(grand, zero))))
     caption, note, header = _words(key)
-    table = Table(_widths(0.7, 2.0, *([1.3] * len(sources)), 1.4),
-                  _head(*header, *labels, phrase("plan.total")), _keep_last(rows))
+    year_head = (phrase(f"{key}.year"),) if yearly else ()
+    table = Table(_widths(0.7, 2.0, *((0.8,) if yearly else ()), *([1.3] * len(sources)), 1.4),
+                  _head(*header, *year_head, *labels, phrase("plan.total")), _keep_last(rows))
     return caption, note, table
 
 
@@ -483,6 +498,16 @@ def plan_context(c: Consortium, base: BaseContext | None = None) -> dict[str, An
     return names
 
 
+def _agreement_ref(numbers: dict[str, str]) -> Any:
+    """Return ``agreement_ref``: the formation agreement's article number of a clause, for the plan to cite."""
+    def agreement_ref(clause_id: str) -> str:
+        if clause_id not in numbers:
+            raise TemplateError(f"建设方案引用的组建协议条款 {clause_id} 对本输入不适用或不存在")
+        return numbers[clause_id]
+
+    return agreement_ref
+
+
 @dataclass(frozen=True)
 class PlanRevision:
     """The supplement a revised plan follows: its serial name (第一号) and its signing date."""
@@ -497,8 +522,11 @@ def assemble_plan(c: Consortium, outline: PlanOutline, *, draft: bool = False,
 
     revision, in a change run, makes it the revised plan: titled 修订版, its cover naming the supplement
     it follows and the revision date beside the original date (phrases: plan.revised_title, plan.cover).
+    The plan cites the formation agreement of the same input by article (``agreement_ref``) where the
+    agreement states the rule, so the two cannot say different things.
     """
-    context = plan_context(c, base)
+    numbers = agreement_version(c, load_library(), base=base).numbers
+    context = {**plan_context(c, base), "draft": draft, "agreement_ref": _agreement_ref(numbers)}
     blocks: list[Block] = []
     counts = {"table": 0, "figure": 0}  # tables and figures are numbered separately
 

@@ -111,8 +111,10 @@ def _sheets() -> tuple[Sheet, ...]:
     budget = Sheet("任务经费", (
         _column(Task, "id"),
         _column(Task, "budget.source"), _column(Task, "budget.amount"), _column(Task, "budget.unit"),
+        _column(Task, "budget.year"),
     ))
-    funding = Sheet("经费投入", tuple(_column(FundingLine, p) for p in ("unit", "source", "year", "amount", "payer")))
+    funding = Sheet("经费投入", tuple(_column(FundingLine, p)
+                                      for p in ("unit", "source", "year", "amount", "payer", "status")))
     return units, tasks, budget, funding
 
 

@@ -157,7 +157,7 @@ class _Emitter:
         annotation = field.annotation if field is not None else None
         options = _choices(annotation) if annotation is not None else None
         if options is not None or isinstance(value, bool):
-            if value is not None and field is not None and (not field.is_required() or key == "method"):
+            if value is not None and field is not None and (_has_default(field) or key == "method"):
                 return _scalar(value)  # a choice with a default, or a discriminator: kept, options in the comment
             return _scalar(select(" | ".join(str(o) for o in options or ())))
         if field is not None and _has_default(field) and value == field.default:

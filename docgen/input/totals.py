@@ -107,6 +107,13 @@ class TaskTotals:
     in_kind_budget: Decimal                     # the task's 实物投入 budget lines
     in_kind_items: Decimal                      # in-kind items that name this task
     by_payer: dict[str, dict[str, Decimal]]     # {credit code: {source or 实物投入: amount}}
+    # {(credit code, year or None): {source or 实物投入: amount}}, payers in by_payer's order, years ascending
+    by_payer_year: dict[tuple[str, int | None], dict[str, Decimal]] = field(default_factory=dict)
+
+    @property
+    def has_years(self) -> bool:
+        """Return True if any budget line of the task states its year."""
+        return any(year is not None for _, year in self.by_payer_year)
 
     @property
     def cash(self) -> Decimal:
@@ -221,14 +228,21 @@ def totals(c: Consortium) -> Totals:
     for task in c.tasks:
         cash: dict[str, Decimal] = {s: _sum(b.amount for b in task.budget if b.source == s) for s in FUNDING_SOURCES}
         by_payer: dict[str, dict[str, Decimal]] = {}
+        yearly: dict[tuple[str, int | None], dict[str, Decimal]] = {}
         for line in task.budget:
             payer = by_payer.setdefault(line.unit or task.owner, {})
             payer[line.source] = payer.get(line.source, _ZERO) + line.amount
+            share = yearly.setdefault((line.unit or task.owner, line.year), {})
+            share[line.source] = share.get(line.source, _ZERO) + line.amount
+        order = {code: i for i, code in enumerate(by_payer)}
+        by_payer_year = {key: yearly[key] for key in sorted(
+            yearly, key=lambda k: (order[k[0]], k[1] is None, k[1] or 0))}
         tasks.append(TaskTotals(
             task.id, cash,
             _sum(b.amount for b in task.budget if b.source == IN_KIND_SOURCE),
             _sum(in_kind_of.get(task.id, ())),
             by_payer,
+            by_payer_year,
         ))
     return Totals(tuple(units), tuple(tasks))
 

@@ -56,7 +56,7 @@ def _source_block(body: Any) -> list[Any]:
     title = next(i for i, e in enumerate(children) if _text(e).strip() == "{{ doc.annexes.members.title }}")
     start = title - 1
     if children[start].find(f"{_w('pPr')}/{_w('sectPr')}") is None:
-        raise TemplateError(f"{SOURCE}：附件1之前没有分节符")
+        raise TemplateError(f"{SOURCE}: no section break right before 附件1")
     return children[start:-1]
 
 
@@ -126,7 +126,7 @@ def sync(folder: Path | None = None) -> list[Path]:
                       if _text(e).strip() in ("{{ doc.annexes.members.title }}", _SUPPLEMENT_TITLE)
                       or (e.find(f"{_w('pPr')}/{_w('sectPr')}") is not None)), None)
         if first is None:
-            raise TemplateError(f"{name}：没有可替换的附件页")
+            raise TemplateError(f"{name}: no annex pages to replace")
         for element in children[first:-1]:
             body.remove(element)
         block = [copy.deepcopy(e) for e in _source_block(source.find(_w("body")))]

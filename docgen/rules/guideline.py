@@ -107,7 +107,7 @@ def check(consortium: Consortium) -> list[Finding]:
 
 
 # Rules that only the construction plan needs: the agreement and the commitments are drafted without them.
-PLAN_ONLY: frozenset[str] = frozenset({"PLAN_TEXT_MISSING"})
+PLAN_ONLY: frozenset[str] = frozenset({"PLAN_TEXT_MISSING", "FUNDING_LINE_INCOMPLETE"})
 DOCUMENT_SCOPES: tuple[str, ...] = ("all", "agreement", "plan")
 
 
@@ -372,6 +372,21 @@ def funding_consistent(c: Consortium) -> Iterator[Finding]:
             yield _error("FUNDING_UNIT_CASH_MISMATCH", f"{_unit_path(index)}.resources.cash", name=unit.name,
                          committed=yuan(unit.resources.cash), planned=yuan(own),
                          difference=yuan(abs(own - unit.resources.cash)))
+
+
+@_rule
+def external_funding_stated(c: Consortium) -> Iterator[Finding]:
+    """Each 财政资助 and 社会资本/其他资金 line names its payer and its status (the plan's table prints both)."""
+    names = {u.credit_code: u.name for u in c.units}
+    for i, line in enumerate(c.funding):
+        if line.source == SELF_FUNDED:
+            continue
+        missing = [field for field in ("payer", "status") if not getattr(line, field)]
+        if missing:
+            variant = "both" if len(missing) == 2 else missing[0]
+            yield _error("FUNDING_LINE_INCOMPLETE", f"funding[{i}].{missing[0]}", variant,
+                         name=names.get(line.unit, line.unit), year=line.year, source=line.source,
+                         amount=yuan(line.amount), index=i)
 
 
 @_rule
