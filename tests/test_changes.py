@@ -135,10 +135,11 @@ def test_consolidated_agreement_is_a_reading_copy(new: docgen.Consortium, docume
     data = documents["consolidated_agreement"].data
     text = paragraphs(data)
     assert text[0] == f"{new.name}组建协议（汇编本）"
-    # the leaver is no party (preamble) and keeps its place in the per-party lists only as having left
+    # the leaver keeps its designation in the preamble and its place in the per-party lists, marked as left
     leaver = [p for p in text if "杭州云澜算力科技有限公司" in p]
     marked = "乙方四杭州云澜算力科技有限公司：已依照第一号补充协议退出联合体；"
-    assert leaver and all(p.endswith(marked) for p in leaver)
+    assert leaver[0] == "乙方四（成员单位）：杭州云澜算力科技有限公司（已依照第一号补充协议退出）"
+    assert leaver[1:] and all(p.endswith(marked) for p in leaver[1:])
     # the original designations are kept, the joiner appended after them
     assert "乙方五（成员单位）：青岛海联物联科技有限公司" in text and "乙方八（成员单位）：青岛海洋遥感研究院" in text
     assert not any(p.startswith(("签订日期", "（本页无正文")) or p.endswith("（盖章）") for p in text)

@@ -22,6 +22,7 @@ from typing import Any
 
 from lxml import etree
 
+from docgen.errors import TemplateError
 from docgen.resources import templates_dir
 
 __all__ = ["SOURCE", "TARGETS", "blocks", "main", "sync"]
@@ -55,7 +56,7 @@ def _source_block(body: Any) -> list[Any]:
     title = next(i for i, e in enumerate(children) if _text(e).strip() == "{{ doc.annexes.members.title }}")
     start = title - 1
     if children[start].find(f"{_w('pPr')}/{_w('sectPr')}") is None:
-        raise ValueError(f"{SOURCE}: no section break right before 附件1")
+        raise TemplateError(f"{SOURCE}: no section break right before 附件1")
     return children[start:-1]
 
 
@@ -125,7 +126,7 @@ def sync(folder: Path | None = None) -> list[Path]:
                       if _text(e).strip() in ("{{ doc.annexes.members.title }}", _SUPPLEMENT_TITLE)
                       or (e.find(f"{_w('pPr')}/{_w('sectPr')}") is not None)), None)
         if first is None:
-            raise ValueError(f"{name}: no annex pages to replace")
+            raise TemplateError(f"{name}: no annex pages to replace")
         for element in children[first:-1]:
             body.remove(element)
         block = [copy.deepcopy(e) for e in _source_block(source.find(_w("body")))]
