@@ -107,3 +107,32 @@ def test_reading_copy_note_says_how_articles_are_numbered_and_what_stays_in_the_
     assert "该补充协议第二条、第三条的专项约定" in notes[3]
     assert "此前各号补充协议中未修改原协议条款和附件的约定，同样未并入本汇编本" in notes[3]
     assert "此前各号" not in notes[1]
+
+
+def test_change_table_has_rows_for_task_participants_budgets_and_a_name_change(series: dict[int, Path]) -> None:
+    tasks = "（原协议附件2《攻关任务分工表》；汇编文本附件2《攻关任务分工表》）"
+    rows = {r[0]: r[1:] for r in _rows(_one(series[1], "修订对照表*.docx"))}
+    assert rows[f"任务T1参与单位{tasks}"] == ("山东省海洋数值预报研究院、青岛海联物联科技有限公司",
+                                         "山东省海洋数值预报研究院、青岛海联物联科技有限公司、青岛海洋遥感研究院")
+    assert rows[f"任务T2参与单位{tasks}"] == ("青岛海事科技大学、杭州云澜算力科技有限公司", "青岛海事科技大学")
+    assert rows[f"任务T4参与单位{tasks}"][0] == "青岛海事科技大学、青岛海图智算科技股份有限公司"
+    assert rows[f"任务T1经费预算{tasks}"] == ("合计人民币陆佰伍拾万元整（¥6,500,000.00）",
+                                         "合计人民币陆佰柒拾万元整（¥6,700,000.00）")
+    assert rows[f"任务T3经费预算{tasks}"] == ("合计人民币捌佰万元整（¥8,000,000.00）",
+                                         "合计人民币柒佰万元整（¥7,000,000.00）")
+    assert rows[f"任务T4经费预算{tasks}"] == ("合计人民币伍佰万元整（¥5,000,000.00）",
+                                         "合计人民币伍佰陆拾万元整（¥5,600,000.00）")
+    assert f"任务T2经费预算{tasks}" not in rows
+    members = "（原协议附件1《成员单位名单》；汇编文本附件1《成员单位名单》）"
+    left = [v for _, v in _rows_of(series[1], members)]
+    assert ("乙方四杭州云澜算力科技有限公司（成员单位）", "（退出联合体）") in left
+    renamed = dict(_rows_of(series[2], members))
+    assert renamed[f"成员单位名称{members}"] == ("乙方一青岛蓝算数据科技有限公司（成员单位）",
+                                            "乙方一青岛蓝算数据智能科技有限公司（成员单位）")
+    lead = dict(_rows_of(series[3], members))
+    assert lead[f"牵头单位{members}"] == ("甲方青岛海图智算科技股份有限公司（牵头单位）",
+                                       "乙方一青岛蓝算数据智能科技有限公司（牵头单位）")
+
+
+def _rows_of(folder: Path, suffix: str) -> list[tuple[str, tuple[str, str]]]:
+    return [(r[0], (r[1], r[2])) for r in _rows(_one(folder, "修订对照表*.docx")) if r[0].endswith(suffix)]

@@ -158,8 +158,9 @@ def test_change_table_rows_match_the_amended_articles(documents: dict[str, Any])
     assert all(r.cells[1].text and r.cells[2].text and r.cells[1].text != r.cells[2].text for r in table.rows[1:])
     facts = {(r.cells[0].text.split("（")[0], r.cells[1].text, r.cells[2].text) for r in table.rows[1:]
              if not r.cells[0].text.startswith("第")}
-    assert ("成员单位", "乙方四杭州云澜算力科技有限公司（退出成员单位）", "（退出联合体）") in facts
-    assert ("成员单位", "（无）", "乙方八青岛海洋遥感研究院（新加入成员单位）") in facts
+    # each side states the party as it then stands (its role before leaving was 成员单位)
+    assert ("成员单位", "乙方四杭州云澜算力科技有限公司（成员单位）", "（退出联合体）") in facts
+    assert ("成员单位", "（无）", "乙方八青岛海洋遥感研究院（成员单位）") in facts
     assert ("任务T3承担单位", "杭州云澜算力科技有限公司", "青岛海图智算科技股份有限公司") in facts
     assert ("经费投入计划　青岛海图智算科技股份有限公司", "合计人民币贰仟陆佰万元整（¥26,000,000.00）",
             "合计人民币叁仟叁佰万元整（¥33,000,000.00）") in facts
