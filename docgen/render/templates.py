@@ -121,6 +121,29 @@ def _out_of_order(root: Any) -> list[str]:
     return found
 
 
+def _reorder(root: Any) -> int:
+    """Put the children of every property element in Word's schema order; return how many were reordered.
+
+    LibreOffice sometimes saves a section break's <w:sectPr> before the paragraph's other properties;
+    Word rejects such a file. A child the order does not list moves with the listed child before it.
+    """
+    reordered = 0
+    for container, order in ORDER.items():
+        for element in root.iter(_w(container)):
+            keyed, rank = [], -1
+            for index, child in enumerate(element):
+                name = _local(child)
+                if name is not None and (name in order or name in _SAME_RANK):
+                    rank = order.index(_SAME_RANK.get(name, name))
+                keyed.append((rank, index, child))
+            ordered = [child for _, _, child in sorted(keyed, key=lambda k: (k[0], k[1]))]
+            if ordered != list(element):
+                for child in ordered:
+                    element.append(child)  # lxml moves an appended child: the element ends in the new order
+                reordered += 1
+    return reordered
+
+
 def _split_tags(root: Any) -> list[str]:
     found = []
     for paragraph in root.iter(_w("p")):
@@ -188,9 +211,11 @@ def _context(source: str, line: int | None) -> str:
 # --- tidy ----------------------------------------------------------------------------------------------
 
 def tidy(path: Path) -> int:
-    """Merge the runs each split tag spans when they carry the same formatting; rewrite path if any.
+    """Merge the runs each split tag spans when they carry the same formatting, and put property elements
+    in Word's schema order; rewrite path if any.
 
-    Return the number of paragraphs changed. Runs with different formatting are left for check to report.
+    Return the number of paragraphs and property elements changed. Runs with different formatting are left
+    for check to report.
     """
     with zipfile.ZipFile(path) as archive:
         entries = [(info, archive.read(info.filename)) for info in archive.infolist()]
@@ -199,7 +224,7 @@ def tidy(path: Path) -> int:
     for info, data in entries:
         if _TEMPLATED.fullmatch(info.filename):
             root = etree.fromstring(data)
-            merged = sum(_merge_paragraph(p) for p in list(root.iter(_w("p"))))
+            merged = sum(_merge_paragraph(p) for p in list(root.iter(_w("p")))) + _reorder(root)
             if merged:
                 changed += merged
                 data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
