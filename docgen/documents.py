@@ -480,7 +480,7 @@ def _change_documents(cs: ChangeSet, findings: list[Finding], *, serial: int,
         raise TemplateError("补充协议条款库缺少 consolidated.yaml（汇编本的标题、页眉说明和封面说明）")
     copy = reading_copy(change, consolidated_texts,
                         supplement_context(change, serial, previous, original_parties).names(), serial=serial,
-                        draft=draft)
+                        draft=draft, supplement_articles=supplement.articles)
     copy_data = render_docx(templates_dir() / CONSOLIDATED_TEMPLATE, {"doc": copy},
                             properties={"title": copy.title, "author": author, "subject": "创新联合体组建协议汇编本",
                                         "keywords": "汇编本；仅供参考"})

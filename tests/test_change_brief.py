@@ -66,7 +66,9 @@ def test_a_brief_with_every_gap_reports_every_gap_at_once(old: docgen.Consortium
         "CHANGE_CONTRIBUTION_REASON_MISSING"}
     # each names the field in Chinese and in English
     assert ("new:amendment.departures[0].settlement.used|本次变更说明.成员退出第1项.经费结算.已使用金额（元）："
-            "已使用金额大于已实际投入金额") in found["CHANGE_SETTLEMENT_SUM"]
+            "已使用金额（¥9,500,000.00）大于已实际投入金额（¥9,000,000.00）（《民法典》第五百六十六条：结算以退出方已经履行的部分为限，"
+            "已使用的经费不能多于已投入的经费）。请核对 amendment.departures[0].settlement.used 和 "
+            "amendment.departures[0].settlement.delivered。") in found["CHANGE_SETTLEMENT_SUM"]
     assert any(m.startswith("new:amendment.effect.authority|本次变更说明.生效条件.批准机关：")
                for m in found["CHANGE_EFFECT_AUTHORITY_MISSING"])
 

@@ -135,10 +135,11 @@ def test_consolidated_agreement_is_a_reading_copy(new: docgen.Consortium, docume
     data = documents["consolidated_agreement"].data
     text = paragraphs(data)
     assert text[0] == f"{new.name}组建协议（汇编本）"
-    # the leaver is no party (preamble) and keeps its place in the per-party lists only as having left
+    # the leaver keeps its designation in the preamble and its place in the per-party lists, marked as left
     leaver = [p for p in text if "杭州云澜算力科技有限公司" in p]
     marked = "乙方四杭州云澜算力科技有限公司：已依照第一号补充协议退出联合体；"
-    assert leaver and all(p.endswith(marked) for p in leaver)
+    assert leaver[0] == "乙方四（成员单位）：杭州云澜算力科技有限公司（已依照第一号补充协议退出）"
+    assert leaver[1:] and all(p.endswith(marked) for p in leaver[1:])
     # the original designations are kept, the joiner appended after them
     assert "乙方五（成员单位）：青岛海联物联科技有限公司" in text and "乙方八（成员单位）：青岛海洋遥感研究院" in text
     assert not any(p.startswith(("签订日期", "（本页无正文")) or p.endswith("（盖章）") for p in text)
@@ -157,8 +158,9 @@ def test_change_table_rows_match_the_amended_articles(documents: dict[str, Any])
     assert all(r.cells[1].text and r.cells[2].text and r.cells[1].text != r.cells[2].text for r in table.rows[1:])
     facts = {(r.cells[0].text.split("（")[0], r.cells[1].text, r.cells[2].text) for r in table.rows[1:]
              if not r.cells[0].text.startswith("第")}
-    assert ("成员单位", "乙方四杭州云澜算力科技有限公司（退出成员单位）", "（退出联合体）") in facts
-    assert ("成员单位", "（无）", "乙方八青岛海洋遥感研究院（新加入成员单位）") in facts
+    # each side states the party as it then stands (its role before leaving was 成员单位)
+    assert ("成员单位", "乙方四杭州云澜算力科技有限公司（成员单位）", "（退出联合体）") in facts
+    assert ("成员单位", "（无）", "乙方八青岛海洋遥感研究院（成员单位）") in facts
     assert ("任务T3承担单位", "杭州云澜算力科技有限公司", "青岛海图智算科技股份有限公司") in facts
     assert ("经费投入计划　青岛海图智算科技股份有限公司", "合计人民币贰仟陆佰万元整（¥26,000,000.00）",
             "合计人民币叁仟叁佰万元整（¥33,000,000.00）") in facts

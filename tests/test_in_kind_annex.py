@@ -39,7 +39,7 @@ def test_sample_lists_every_in_kind_item_with_total() -> None:
             "2027年7月至2028年12月，累计不少于60个船日", "评估作价",
             "山东正源资产评估有限公司鲁正源评报字〔2025〕第0562号资产评估报告", "7,500,000.00"] in rows
     assert ["海澜深海", "深海潜标与着陆器平台3套共享使用", "T6", "3套，2027年7月至2028年12月", "协商作价",
-            "联合体理事会2025年11月20日第一次会议确认", "4,200,000.00"] in rows
+            "各方于2025年11月20日组建筹备会议协商确认，协议签订后提交理事会第一次会议备案", "4,200,000.00"] in rows
     assert rows[-2][2] == "联合体整体"   # the association's item serves no one task
     items = totals(consortium).in_kind_items
     assert len(rows) == len(items) + 1 == 13

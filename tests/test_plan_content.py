@@ -160,7 +160,10 @@ def test_organisation_sentence_and_chart(briefed_plan: Any) -> None:
     text = _text(briefed_plan)
     sentence = next(p for p in text.splitlines() if p.startswith("联合体由牵头单位") and "统筹管理" in p)
     assert "理事会的组成：由牵头单位和各成员单位各委派一名代表组成" in sentence  # review F22
-    assert "负责人：牵头单位法定代表人担任理事长；" in sentence
+    # review G7: the chair as the agreement's council article has it, not the brief's raw wording
+    assert re.search(r"；理事长：依照组建协议第[一二三四五六七八九十]+条的约定产生，由牵头单位委派的代表担任；",
+                     sentence)
+    assert "；负责人：" not in sentence and "法定代表人担任理事长" not in sentence
     assert not re.search(r"担任\S*担任|召开\S*召开会议|由由", sentence)
     chart = "".join(c for r in _table_after(briefed_plan, "组织架构图") for c in r)
     assert "联合体办公室" in chart and "专家委员会" in chart

@@ -1,18 +1,21 @@
-"""Rule messages are data (clauses/rules/messages.yaml): every code has one, each says problem, law and fix."""
+"""Rule messages are data (clauses/rules/messages.yaml for the guideline rules, change_messages.yaml for the change
+rules): every code has one, each says problem, law and fix, and every field a text uses is supplied."""
 
 from __future__ import annotations
 
+import ast
 import copy
 import inspect
 import re
 from typing import Any
 
 import pytest
-from conftest import BASE_SAMPLE
+import yaml
+from conftest import BASE_SAMPLE, ROOT
 
 import docgen
 from docgen.errors import TemplateError
-from docgen.rules import guideline, messages
+from docgen.rules import change, guideline, messages
 
 
 def _emitted() -> set[str]:
@@ -22,12 +25,73 @@ def _emitted() -> set[str]:
     return named | {"DUPLICATE_CREDIT_CODE", "DUPLICATE_NAME"}  # unique_units passes its code in a variable
 
 
+def _codes_in(name: str) -> set[str]:
+    """Return the codes one messages file holds."""
+    path = next(p for p in messages.messages_paths() if p.name == name)
+    return set(yaml.safe_load(path.read_text(encoding="utf-8"))["messages"])
+
+
 def test_every_rule_code_has_a_message_and_every_message_a_rule() -> None:
-    known = set(messages.messages())
+    known = _codes_in("messages.yaml")
     emitted = _emitted()
     assert len(emitted) > 40
     assert emitted - known == set(), "rule codes without a message in clauses/rules/messages.yaml"
     assert known - emitted == set(), "messages for codes no rule emits"
+
+
+def _change_calls() -> list[tuple[str, str | None, set[str], int]]:
+    """Return (code, variant, names of the values supplied, line) of every _error/_warning call in change.py."""
+    calls = []
+    for node in ast.walk(ast.parse(inspect.getsource(change))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_error", "_warning"):
+            code = node.args[0]
+            assert isinstance(code, ast.Constant) and isinstance(code.value, str), node.lineno
+            variant = node.args[2] if len(node.args) > 2 else None
+            assert variant is None or isinstance(variant, ast.Constant), node.lineno
+            calls.append((code.value, variant.value if variant else None,
+                          {k.arg for k in node.keywords if k.arg} | {"field", "at"}, node.lineno))
+    return calls
+
+
+def test_every_change_code_has_a_message_and_every_message_a_change_rule() -> None:
+    known = _codes_in("change_messages.yaml")
+    emitted = {code for code, _, _, _ in _change_calls()}
+    assert len(emitted) > 40 and all(code.startswith("CHANGE_") for code in emitted | known)
+    assert emitted - known == set(), "change rule codes without a message in clauses/rules/change_messages.yaml"
+    assert known - emitted == set(), "messages for change codes no rule emits"
+    used = {(code, variant) for code, variant, _, _ in _change_calls()}
+    listed = {(code, variant) for code in known for variant in messages.messages()[code]}
+    assert used == listed, "variants used by change.py and listed in change_messages.yaml differ"
+
+
+def test_every_field_a_change_message_uses_is_supplied() -> None:
+    for code, variant, supplied, line in _change_calls():
+        missing = messages.messages()[code][variant].fields() - supplied
+        assert not missing, f"change.py:{line}: {code}/{variant} uses {missing} the rule does not supply"
+
+
+def test_the_change_rules_hold_no_wording() -> None:
+    from test_wording import _cjk_literals
+
+    path = ROOT / "docgen" / "rules" / "change.py"
+    assert {literal for _, literal in _cjk_literals(path)} == {"原版本", "新版本"}   # the version labels
+
+
+def test_a_change_code_without_a_message_is_a_template_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    trimmed = {k: v for k, v in messages.messages().items() if k != "CHANGE_SETTLEMENT_MISSING"}
+    monkeypatch.setattr(messages, "messages", lambda: trimmed)
+    with pytest.raises(TemplateError, match="CHANGE_SETTLEMENT_MISSING"):
+        change._error("CHANGE_SETTLEMENT_MISSING", "new:amendment.departures[0].settlement")
+
+
+def test_a_change_message_names_the_law_and_the_field_to_fill() -> None:
+    finding = change._error("CHANGE_SETTLEMENT_DUE_MISSING", "new:amendment.departures[0].settlement.due_date",
+                            "missing")
+    assert finding.message == (
+        "本次变更说明.成员退出第1项.经费结算.付款期限：未写明结算金额的付款期限（《民法典》第五百一十一条：履行期限不明确的，"
+        "债务人可以随时履行，债权人也可以随时请求履行——结算款何时支付无法确定）。"
+        "请在 amendment.departures[0].settlement.due_date 填写付款期限。")
+    assert (finding.source, finding.severity) == ("《民法典》第五百一十一条", "error")
 
 
 def test_each_message_states_the_law_and_the_fix() -> None:

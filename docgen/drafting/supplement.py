@@ -580,19 +580,41 @@ def _fact_rows(change: ChangeDraft, words: dict[str, str]) -> list[ChangeRow]:
     role = {p.unit.credit_code: p for p in change.parties}
     units = {u.credit_code: u for u in [*cs.old.units, *cs.joined]}
 
-    def party(code: str) -> str:
-        p = role[code]
-        return phrase("change_table.party", designation=p.designation, name=p.unit.name, role=p.role)
+    def party(code: str, version: Consortium) -> str:
+        """The party as it stands in version: its name and role there (牵头单位 or 成员单位), never the
+        supplement's label for what happens to it (退出成员单位, 新加入成员单位)."""
+        name = _unit_name(version, code)
+        label = phrase("parties.lead_role") if code == version.lead.credit_code else phrase("parties.member_role")
+        return phrase("change_table.party", designation=role[code].designation, name=name, role=label)
 
-    rows = [ChangeRow(phrase("change_table.member_clause", where=where["members"]), (party(u.credit_code),),
+    rows = [ChangeRow(phrase("change_table.member_clause", where=where["members"]), (party(u.credit_code, cs.old),),
                       (words["left"],)) for u in cs.left]
     rows += [ChangeRow(phrase("change_table.member_clause", where=where["members"]), (words["before_none"],),
-                       (party(u.credit_code),)) for u in cs.joined]
+                       (party(u.credit_code, cs.new),)) for u in cs.joined]
+    rows += [ChangeRow(phrase("change_table.name_clause", where=where["members"]),
+                       (party(u.old.credit_code, cs.old),), (party(u.new.credit_code, cs.new),))
+             for u in cs.updated_units if u.old.name != u.new.name]
     if cs.old.lead.credit_code != cs.new.lead.credit_code:
         rows.append(ChangeRow(phrase("change_table.lead_clause", where=where["members"]),
-                              (party(cs.old.lead.credit_code),), (party(cs.new.lead.credit_code),)))
+                              (party(cs.old.lead.credit_code, cs.old),), (party(cs.new.lead.credit_code, cs.new),)))
     rows += [ChangeRow(phrase("change_table.task_clause", id=r.task.id, where=where["tasks"]),
                        (units[r.old_owner].name,), (units[r.new_owner].name,)) for r in cs.tasks_reassigned]
+    old_tasks = {t.id: t for t in cs.old.tasks}
+    for task in cs.new.tasks:
+        earlier = old_tasks.get(task.id)
+        if earlier is None:
+            continue
+        if list(earlier.participants) != list(task.participants):
+            rows.append(ChangeRow(
+                phrase("change_table.participants_clause", id=task.id, where=where["tasks"]),
+                (phrase("change_table.participants", names=[_unit_name(cs.old, c) for c in earlier.participants]),),
+                (phrase("change_table.participants", names=[_unit_name(cs.new, c) for c in task.participants]),)))
+        before_budget = sum((line.amount for line in earlier.budget), Decimal(0))
+        after_budget = sum((line.amount for line in task.budget), Decimal(0))
+        if before_budget != after_budget:
+            rows.append(ChangeRow(phrase("change_table.budget_clause", id=task.id, where=where["tasks"]),
+                                  (phrase("change_table.budget_total", total=before_budget),),
+                                  (phrase("change_table.budget_total", total=after_budget),)))
     for code, unit in units.items():
         before = sum((f.amount for f in cs.old.funding if f.unit == code), Decimal(0))
         after = sum((f.amount for f in cs.new.funding if f.unit == code), Decimal(0))
@@ -612,6 +634,14 @@ def _fact_rows(change: ChangeDraft, words: dict[str, str]) -> list[ChangeRow]:
                                   tuple(phrase("change_table.ip_item", ip=ip) for ip in new_ip)
                                   or (words["after_deleted"],)))
     return rows
+
+
+def _unit_name(version: Consortium, credit_code: str) -> str:
+    """Return the unit's name in version; TemplateError when version has no such unit."""
+    unit = version.unit(credit_code)
+    if unit is None:
+        raise TemplateError(f"统一社会信用代码 {credit_code} 不是该版本的单位")
+    return unit.name
 
 
 def assemble_change_table(change: ChangeDraft, supplement_library: Library, *, serial: int,

@@ -1,4 +1,7 @@
-"""The rule messages: clauses/rules/messages.yaml, loaded once; each says the problem, its law and the fix.
+"""The rule messages: clauses/rules/*.yaml, loaded once; each says the problem, its law and the fix.
+
+messages.yaml holds the guideline rules' messages, change_messages.yaml the change rules' (CHANGE_*); a code
+may appear in one file only.
 
 ``text(code, variant, **fields)`` returns (message, source) for one finding. The wording lives in the
 YAML so a legal reviewer edits it without touching code; a code without a message, a variant that does
@@ -17,7 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from docgen.errors import TemplateError
 from docgen.resources import clauses_dir
 
-__all__ = ["Message", "messages", "messages_path", "text"]
+__all__ = ["MESSAGE_FILES", "Message", "messages", "messages_paths", "text"]
+
+MESSAGE_FILES = ("messages.yaml", "change_messages.yaml")
 
 
 class Message(BaseModel):
@@ -59,29 +64,34 @@ class _File(BaseModel):
     messages: dict[str, _Entry]
 
 
-def messages_path() -> Path:
-    """Return the path of the rule messages file."""
-    return clauses_dir() / "rules" / "messages.yaml"
+def messages_paths() -> tuple[Path, ...]:
+    """Return the paths of the rule messages files: the guideline rules', then the change rules'."""
+    return tuple(clauses_dir() / "rules" / name for name in MESSAGE_FILES)
 
 
 @lru_cache(maxsize=1)
 def messages() -> dict[str, dict[str | None, Message]]:
-    """Return {code: {variant or None: Message}} from clauses/rules/messages.yaml, read once."""
+    """Return {code: {variant or None: Message}} from every file of messages_paths(), read once."""
     from docgen.input.loading import read_yaml
 
-    path = messages_path()
-    try:
-        raw = _File.model_validate(read_yaml(path.read_text(encoding="utf-8")))
-        out: dict[str, dict[str | None, Message]] = {}
+    out: dict[str, dict[str | None, Message]] = {}
+    for path in messages_paths():
+        try:
+            raw = _File.model_validate(read_yaml(path.read_text(encoding="utf-8")))
+        except (OSError, ValidationError) as exc:
+            raise TemplateError(f"规则提示文字 {path} 无法读取或有误：{exc}") from exc
         for code, entry in raw.messages.items():
+            if code in out:
+                raise TemplateError(f"规则提示文字 {path}：{code} 已在另一个提示文字文件中出现")
             if entry.variants is not None:
                 if any(v is not None for v in (entry.source, entry.problem, entry.law, entry.fix)):
                     raise TemplateError(f"规则提示文字 {path}：{code} 有 variants 时不能再写 source/problem/law/fix")
                 out[code] = {name: m for name, m in entry.variants.items()}
             else:
-                out[code] = {None: Message.model_validate(entry.model_dump(exclude={"variants"}))}
-    except (OSError, ValidationError) as exc:
-        raise TemplateError(f"规则提示文字 {path} 无法读取或有误：{exc}") from exc
+                try:
+                    out[code] = {None: Message.model_validate(entry.model_dump(exclude={"variants"}))}
+                except ValidationError as exc:
+                    raise TemplateError(f"规则提示文字 {path} 无法读取或有误：{exc}") from exc
     return out
 
 
@@ -91,7 +101,7 @@ def text(code: str, variant: str | None = None, /, **values: Any) -> tuple[str, 
     message = entry.get(variant) if entry is not None else None
     if message is None:
         which = f"{code}/{variant}" if variant else code
-        raise TemplateError(f"规则 {which} 在 {messages_path()} 中没有提示文字")
+        raise TemplateError(f"规则 {which} 在 {'、'.join(map(str, messages_paths()))} 中都没有提示文字")
     missing = message.fields() - set(values)
     if missing:
         raise TemplateError(f"规则 {code} 的提示文字使用了未提供的字段：{'、'.join(sorted(missing))}")
