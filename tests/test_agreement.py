@@ -38,6 +38,12 @@ def body_text(document: docx.document.Document) -> list[str]:
     return [p.text for p in document.paragraphs]
 
 
+def signature_page(document: docx.document.Document) -> list[str]:
+    """Return the paragraphs of the signature table (its header row holds the 本页无正文 heading)."""
+    table = next(t for t in document.tables if t.rows[0].cells[0].text.startswith("（本页无正文"))
+    return [p.text for row in table.rows for cell in row.cells for p in cell.paragraphs]
+
+
 def table_rows(table: docx.table.Table) -> list[list[str]]:
     return [[cell.text for cell in row.cells] for row in table.rows]
 
@@ -50,9 +56,9 @@ def all_text(document: docx.document.Document) -> str:
 @pytest.mark.parametrize("path", AGREEMENT_SAMPLES, ids=lambda p: p.name)
 def test_every_party_in_preamble_and_signature_page(path: Path) -> None:
     consortium = docgen.load(path)
-    paragraphs = body_text(open_docx(rendered(path)))
-    signature_start = next(i for i, p in enumerate(paragraphs) if p.startswith("（本页无正文"))
-    preamble, signatures = paragraphs[:signature_start], paragraphs[signature_start:]
+    document = open_docx(rendered(path))
+    preamble, signatures = body_text(document), signature_page(document)
+    assert not any(p.startswith("（本页无正文") for p in preamble)
     for index, unit in enumerate(consortium.units):
         designation = "甲方" if index == 0 else f"乙方{cn_number(index)}"
         role = "牵头单位" if index == 0 else "成员单位"

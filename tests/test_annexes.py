@@ -19,7 +19,12 @@ DEEP_SEA, HUMANOID = SAMPLES / "deep-sea-sensing.yaml", SAMPLES / "humanoid-robo
 
 
 def _paragraphs(data: bytes) -> list[str]:
-    return [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
+    """Return the text of every paragraph in body order, table cells included (the signatures are a table)."""
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+
+    document = docx.Document(io.BytesIO(data))
+    return [Paragraph(p, document).text for p in document.element.body.iter(qn("w:p"))]
 
 
 @pytest.mark.parametrize("path", [DEEP_SEA, HUMANOID], ids=lambda p: p.name)

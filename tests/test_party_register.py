@@ -89,12 +89,17 @@ def test_consolidated_lists_keep_designations_and_mark_the_leaver(series: Path) 
         assert len(iot) == 2, folder  # the in-kind and the 违约金 lists
         assert not any("乙方四青岛海联物联" in p for p in text), folder
         gone = [p for p in text if "杭州云澜算力科技有限公司" in p]
-        assert len(gone) == 2 and all(p.endswith("乙方四杭州云澜算力科技有限公司：已依照第一号补充协议退出联合体；")
-                                      for p in gone), folder
+        lists = [p for p in gone if not p.startswith("乙方四（成员单位）")]
+        assert len(lists) == 2 and all(p.endswith("乙方四杭州云澜算力科技有限公司：已依照第一号补充协议退出联合体；")
+                                       for p in lists), folder
+        # F45 (1ff542a): the preamble lists the party that has left under its designation
+        assert "乙方四（成员单位）：杭州云澜算力科技有限公司（已依照第一号补充协议退出）" in gone, folder
         assert "乙方八（成员单位）：青岛海洋遥感研究院" in text
     last = _paragraphs(series / "补充协议第三号", "consolidated_agreement")
-    assert "甲方（成员单位）：青岛海图智算科技股份有限公司" in last
-    assert "乙方一（牵头单位）：青岛蓝算数据智能科技有限公司" in last
+    # F45 (1ff542a): the preamble keeps the role labels as signed; the cover names the lead as it now is
+    assert "甲方（牵头单位）：青岛海图智算科技股份有限公司" in last
+    assert "乙方一（成员单位）：青岛蓝算数据智能科技有限公司" in last
+    assert "牵头单位：青岛蓝算数据智能科技有限公司" in last
 
 
 def test_a_series_out_of_order_warns(tmp_path: Path) -> None:

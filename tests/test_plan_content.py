@@ -235,8 +235,8 @@ def test_plan_takes_the_reward_from_the_agreements_net_income(base_data: dict[st
 
 
 def test_budget_line_years_reach_the_plan_and_annex_2(base_data: dict[str, Any]) -> None:
-    """tasks[].budget[].year is printed: a 年度 column in the plan's task budget table, the year beside the payer
-    in 附件2; each (task, payer, year) row equals the budget lines it stands for."""
+    """tasks[].budget[].year is printed: beside the payer, a row per payer and year, in the plan's task budget
+    table and in 附件2; each (task, payer, year) row equals the budget lines it stands for."""
     from test_rule_messages import _yearly
 
     from docgen.clauses.library import load_library
@@ -247,17 +247,17 @@ def test_budget_line_years_reach_the_plan_and_annex_2(base_data: dict[str, Any])
     expected: dict[tuple[str, str, str], Decimal] = {}
     for task in consortium.tasks:
         for line in task.budget:
-            key = (task.id, names[line.unit or task.owner], f"{line.year}年" if line.year else "—")
+            key = (task.id, f"{names[line.unit or task.owner]}（{f'{line.year}年' if line.year else '不分年度'}）")
             expected[key] = expected.get(key, Decimal(0)) + line.amount
-    assert any(year != "—" for _, _, year in expected)
+    assert any("不分年度" not in payer for _, payer in expected)
     table = _table_after(_document(consortium), "攻关任务经费分担")
-    assert table[0][:3] == ["任务", "出资单位", "年度"]
-    printed = {(r[0], r[1], r[2]): _yuan(r[-1]) for r in table[1:] if not r[0].endswith("小计") and r[0] != "合计"}
+    assert table[0][:2] == ["任务", "出资单位"]
+    printed = {(r[0], r[1]): _yuan(r[-1]) for r in table[1:] if not r[0].endswith("小计") and r[0] != "合计"}
     assert printed == expected
     shares = agreement_version(consortium, load_library()).outline.annexes["tasks"].shares
     annex = {(r.task, r.unit): Decimal(r.total.replace(",", "")) for r in shares if not r.subtotal}
-    assert annex == {(t, f"{u}（{y if y != '—' else '不分年度'}）"): v for (t, u, y), v in expected.items()}
+    assert annex == expected
 
 
-def test_without_years_the_task_budget_table_has_no_year_column(briefed_plan: Any) -> None:
-    assert "年度" not in _table_after(briefed_plan, "攻关任务经费分担")[0]
+def test_without_years_the_task_budget_table_names_payers_only(briefed_plan: Any) -> None:
+    assert not any("年）" in r[1] or "不分年度" in r[1] for r in _table_after(briefed_plan, "攻关任务经费分担"))

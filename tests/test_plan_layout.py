@@ -95,11 +95,14 @@ def test_pdf_shows_the_toc_and_no_number_on_the_cover(tmp_path: Path) -> None:
         pytest.skip("LibreOffice (soffice) is not installed")
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext is not installed (apt-get install poppler-utils)")
+    from test_rule_messages import _data, _yearly
+
     from docgen.documents import plan_document
     from docgen.render import pdf
 
     document = plan_document(docgen.load(BASE_SAMPLE))
-    (converted,) = pdf.convert([document])
+    yearly = plan_document(docgen.parse(_yearly(_data())))  # task budgets by payer and year
+    converted, converted_yearly = pdf.convert([document, yearly])
     path = tmp_path / "plan.pdf"
     path.write_bytes(converted.data)
 
@@ -114,15 +117,17 @@ def test_pdf_shows_the_toc_and_no_number_on_the_cover(tmp_path: Path) -> None:
 
     # no amount of any table breaks mid-figure: each prints whole on one line of the laid-out text
     amount = re.compile(r"[\d,]+\.\d\d")
-    cells = {_text(tc).strip() for tc in _part(document.data, "word/document.xml").iter(f"{W}tc")}
-    amounts = {c for c in cells if amount.fullmatch(c)}
-    layout = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                            check=True).stdout
-    assert len(amounts) > 40 and amounts - set(amount.findall(layout)) == set()
+    (tmp_path / "yearly.pdf").write_bytes(converted_yearly.data)
+    for docx_data, pdf_path in ((document.data, path), (yearly.data, tmp_path / "yearly.pdf")):
+        cells = {_text(tc).strip() for tc in _part(docx_data, "word/document.xml").iter(f"{W}tc")}
+        amounts = {c for c in cells if amount.fullmatch(c)}
+        layout = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True,
+                                check=True).stdout
+        assert len(amounts) > 40 and amounts - set(amount.findall(layout)) == set(), pdf_path.name
 
 
 
-@pytest.mark.parametrize("template", ["supplementary_agreement.docx"])
+@pytest.mark.parametrize("template", ["formation_agreement.docx", "supplementary_agreement.docx"])
 def test_signature_heading_repeats_on_every_signature_page(template: str) -> None:
     """The signatures sit in a borderless table whose header row, repeated on each page, holds the
     （本页无正文，为《…》签署页） heading; each signatory's block is one row that never splits."""

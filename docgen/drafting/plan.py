@@ -361,8 +361,7 @@ def _task_budget(c: Consortium, ctx: dict[str, Any]) -> TableResult:
     labels = [phrase(f"{key}.in_kind") if s == IN_KIND_SOURCE else s for s in sources]
     names = {u.credit_code: u.display_name for u in reversed(c.units)}
     zero = Decimal(0)
-    yearly = any(task.has_years for task in sums.tasks)  # budget lines give years: a 年度 column
-    lead = 3 if yearly else 2
+    yearly = any(task.has_years for task in sums.tasks)  # budget lines give years: a row per payer and year
     rows: list[tuple[Cell, ...]] = []
     grand = [zero] * len(sources)
     for task in sums.tasks:
@@ -371,20 +370,21 @@ def _task_budget(c: Consortium, ctx: dict[str, Any]) -> TableResult:
         for (code, year), by_source in shares.items():
             values = [by_source.get(s, zero) for s in sources]
             subtotal = [a + b for a, b in zip(subtotal, values, strict=True)]
-            when = (Cell(phrase("plan.year", year=year) if year else phrase("plan.blank"), align="center"),)
-            rows.append((Cell(task.id, align="center"), Cell(names.get(code, code)), *(when if yearly else ()),
-                         *(_num(v) for v in values), _num(sum(values, zero))))
+            payer = phrase(f"{key}.payer_year", unit=names.get(code, code), year=year) if yearly \
+                else names.get(code, code)
+            rows.append((Cell(task.id, align="center"), Cell(payer), *(_num(v) for v in values),
+                         _num(sum(values, zero))))
         if len(shares) > 1:
             rows[-1] = tuple(replace(cell, keep=True) for cell in rows[-1])
-            rows.append((Cell(phrase(f"{key}.subtotal", id=task.id), align="center", span=lead),
+            rows.append((Cell(phrase(f"{key}.subtotal", id=task.id), align="center", span=2),
                          *(_num(v) for v in subtotal), _num(sum(subtotal, zero))))
         grand = [a + b for a, b in zip(grand, subtotal, strict=True)]
-    rows.append((Cell(phrase("plan.total"), align="center", span=lead), *(_num(v) for v in grand),
+    rows.append((Cell(phrase("plan.total"), align="center", span=2), *(_num(v) for v in grand),
                  _num(sum(grand, zero))))
     caption, note, header = _words(key)
-    year_head = (phrase(f"{key}.year"),) if yearly else ()
-    table = Table(_widths(0.7, 2.0, *((0.8,) if yearly else ()), *([1.3] * len(sources)), 1.4),
-                  _head(*header, *year_head, *labels, phrase("plan.total")), _keep_last(rows))
+    # amounts need about 62 pt each to print whole (8 figures); the payer column gives way
+    table = Table(_widths(0.6, 1.6, *([1.5] * len(sources)), 1.6),
+                  _head(*header, *labels, phrase("plan.total")), _keep_last(rows))
     return caption, note, table
 
 
