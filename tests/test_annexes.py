@@ -40,11 +40,13 @@ def test_each_signature_block_names_unit_credit_code_signer_and_date(path: Path)
 
 
 def _tables(data: bytes) -> dict[str, list[list[str]]]:
-    """Return the annex tables by their first header cell and second header cell, as rows of cell texts."""
-    out = {}
+    """Return the annex tables by their first two header cells (three where two tables share the first two),
+    as rows of cell texts."""
+    out: dict[str, list[list[str]]] = {}
     for table in docx.Document(io.BytesIO(data)).tables:
         rows = [[c.text for c in r.cells] for r in table.rows]
-        out["|".join(rows[0][:2])] = rows
+        key = "|".join(rows[0][:2])
+        out["|".join(rows[0][:3]) if key in out else key] = rows  # 附件2's second table: 编号|任务名称|研究内容…
     return out
 
 
@@ -158,3 +160,54 @@ def test_in_kind_by_year_table_is_left_out_when_no_unit_contributes_in_kind() ->
     rendered = docgen.render_agreement(docgen.parse(data))
     assert not any(key.endswith("年") and key.startswith("单位|") for key in _tables(rendered))
     assert not any(p.startswith("分年度实物投入明细") for p in _paragraphs(rendered))
+
+
+def _listed(items: list[str]) -> str:
+    return "；".join(items) or "—"
+
+
+@pytest.mark.parametrize("path", [DEEP_SEA, HUMANOID], ids=lambda p: p.name)
+def test_member_annex_lists_each_units_staff_equipment_sites_and_data_platforms(path: Path) -> None:
+    consortium = docgen.load(path)
+    data = docgen.render_agreement(consortium)
+    table = _tables(data)["单位（简称）|核心研发人员"]
+    assert "成员单位承诺投入的人员、仪器设备、场地和数据平台" in _paragraphs(data)
+    assert table[0] == ["单位（简称）", "核心研发人员", "开放共享仪器设备", "办公科研场地", "数据及平台"]
+    assert len(table) == len(consortium.units) + 1
+    for row, unit in zip(table[1:], consortium.units, strict=True):
+        r = unit.resources
+        assert row == [unit.display_name, _listed(r.key_staff), _listed(r.equipment), _listed(r.sites),
+                       _listed(r.data_platforms)], unit.name
+    if path == DEEP_SEA:  # the sample's items, exactly as in the input
+        lead = table[1]
+        assert lead[2] == "120MPa深海压力模拟试验舱；高精度恒温槽及温度标准装置；三坐标测量机"
+        assert lead[3] == "崂山区株洲路研发中心3200平方米；西海岸新区深海装备中试车间2600平方米"
+
+
+def test_member_annex_leaves_the_resources_table_out_when_no_unit_gives_any() -> None:
+    data = docgen.load(DEEP_SEA).model_dump(mode="json")
+    for unit in [data["lead"], *data["members"]]:
+        for key in ("key_staff", "equipment", "sites", "data_platforms"):
+            unit["resources"][key] = []
+    rendered = docgen.render_agreement(docgen.parse(data))
+    assert "单位（简称）|核心研发人员" not in _tables(rendered)
+    assert not any(p.startswith("成员单位承诺投入的人员") for p in _paragraphs(rendered))
+
+
+@pytest.mark.parametrize("path", [DEEP_SEA, HUMANOID], ids=lambda p: p.name)
+def test_task_annex_states_each_tasks_research_content(path: Path) -> None:
+    consortium = docgen.load(path)
+    data = docgen.render_agreement(consortium)
+    tables = _tables(data)
+    assert "攻关任务内容（研究内容和技术路线）" in _paragraphs(data)
+    assert tables["编号|任务名称"][0][-1] == "经费合计"  # the 分工表 itself is still keyed by its first two
+    table = tables["编号|任务名称|研究内容和技术路线"]
+    assert table[1:] == [[t.id, t.title, t.content] for t in consortium.tasks]
+
+
+def test_resources_row_of_the_compliance_table_is_met_for_deep_sea() -> None:
+    (table,) = docx.Document(io.BytesIO(docgen.render_compliance(docgen.load(DEEP_SEA)))).tables
+    rows = [[c.text for c in r.cells] for r in table.rows]
+    (row,) = [r for r in rows if r[1] == "指引三（六）"]
+    assert row[3] == "符合" and "均已在组建协议附件中列明" in row[5]
+    assert not any(r[3] == "待补充" for r in rows[1:])

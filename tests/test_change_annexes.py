@@ -11,7 +11,7 @@ import pytest
 import docgen
 from docgen.clauses.phrases import phrase
 from docgen.documents import change_run, render_to
-from docgen.render.annex_blocks import SOURCE, TARGETS, blocks
+from docgen.render.annex_blocks import SOURCE, TARGETS, blocks, sync
 from docgen.resources import templates_dir
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -21,6 +21,16 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 def test_annex_pages_are_copied_from_the_formation_agreement(target: str) -> None:
     # run `python -m docgen.render.annex_blocks` after editing the formation agreement's annexes
     assert blocks(templates_dir() / target) == blocks(templates_dir() / SOURCE)
+
+
+def test_copying_the_annex_pages_again_changes_nothing(tmp_path: Path) -> None:
+    # a second run once left the earlier copy's condition over the body's section break behind (unbalanced if)
+    for name in (SOURCE, *TARGETS):
+        (tmp_path / name).write_bytes((templates_dir() / name).read_bytes())
+    for _ in range(2):
+        sync(tmp_path)
+        assert {n: (tmp_path / n).read_bytes() for n in TARGETS} == {n: (templates_dir() / n).read_bytes()
+                                                                     for n in TARGETS}
 
 
 def _tables(path: Path) -> list[list[list[str]]]:

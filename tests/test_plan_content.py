@@ -151,7 +151,10 @@ def test_profiles_printed_and_no_unproduced_annex(briefed: Consortium, briefed_p
 def test_acceptance_states_body_timing_and_method(briefed_plan: Any) -> None:
     text = _text(briefed_plan)
     assert "（二）成果验收" in text
-    assert "验收组织。理事会组织验收，由首席专家主持的专家委员会具体实施" in text
+    # review G5: the body the agreement's acceptance article names (the lead unit), and a chair who may sit
+    assert re.search(r"验收组织。依照组建协议第[一二三四五六七八九十]+条，"
+                     r"攻关任务由牵头单位组织验收，专家委员会具体实施", text)
+    assert "首席专家回避时由专家委员会推选一名委员主持" in text and "理事会组织验收" not in text
     assert "各攻关任务在其结束日期后三个月内完成验收" in text and "T6于2028年12月31日结束" in text
     assert "资料审查、现场测试或演示、第三方检测" in text
 

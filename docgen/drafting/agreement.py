@@ -59,8 +59,8 @@ if typing.TYPE_CHECKING:
 
 __all__ = [
     "Agreement", "AgreementVersion", "Annex", "AnnexRow", "Article", "BackgroundIPRow", "BaseContext", "Chapter",
-    "FundingRow", "GridCell", "GridTable", "InKindRow", "InKindTable", "MemberRow", "Party", "PartyRow", "Signature",
-    "TaskRow", "TaskShareRow", "TaskView",
+    "FundingRow", "GridCell", "GridTable", "InKindRow", "InKindTable", "MemberRow", "Party", "PartyRow", "ResourceRow",
+    "Signature", "TaskRow", "TaskShareRow", "TaskView",
     "agreement_version",
     "annex_citation", "annex_heading", "assemble_agreement", "base_context", "designation", "number_items", "parties",
 ]
@@ -111,6 +111,19 @@ class TaskRow:
     period: str
     deliverables: str
     budget: str
+    content: str = ""          # 研究内容和技术路线 (the task annex's second table)
+
+
+@dataclass(frozen=True)
+class ResourceRow:
+    """A row of the member annex's second table: a unit's committed staff, instruments, sites and data
+    platforms, each a list joined into one cell (a placeholder where the unit gives none)."""
+
+    unit: str
+    key_staff: str
+    equipment: str
+    sites: str
+    data_platforms: str
 
 
 @dataclass(frozen=True)
@@ -202,7 +215,7 @@ class InKindTable:
     none: str
 
 
-AnnexRow = MemberRow | TaskRow | TaskShareRow | FundingRow | InKindRow | BackgroundIPRow
+AnnexRow = MemberRow | TaskRow | ResourceRow | TaskShareRow | FundingRow | InKindRow | BackgroundIPRow
 
 
 @dataclass(frozen=True)
@@ -219,6 +232,7 @@ class Annex:
     shares_total: TaskShareRow | None = None
     by_year: GridTable | None = None           # the funding annex's cash by unit, source, payer and year
     in_kind_by_year: GridTable | None = None   # the funding annex's in-kind by unit and year, cash and in-kind totals
+    resources: tuple[ResourceRow, ...] = ()    # the member annex's staff, instruments, sites, data (() when none)
 
 
 @dataclass(frozen=True)
@@ -583,6 +597,21 @@ def in_kind_by_year(sums: Totals, names: dict[str, str]) -> GridTable | None:
     return GridTable(widths, header, tuple(rows))
 
 
+def resource_rows(units: list[Unit]) -> tuple[ResourceRow, ...]:
+    """Return the member annex's committed staff, instruments, sites and data platforms, one row per unit
+    (by its 简称), or () when no unit gives any of them."""
+    def cell(items: list[str]) -> str:
+        return phrase("annexes.resource_separator").join(items) or phrase("annexes.no_resource")
+
+    rows = tuple(ResourceRow(unit=u.display_name, key_staff=cell(u.resources.key_staff),
+                             equipment=cell(u.resources.equipment), sites=cell(u.resources.sites),
+                             data_platforms=cell(u.resources.data_platforms))
+                 for u in units)
+    given = any(u.resources.key_staff or u.resources.equipment or u.resources.sites or u.resources.data_platforms
+                for u in units)
+    return rows if given else ()
+
+
 def annex_tables(c: Consortium, titles: dict[str, str], context: BaseContext) -> dict[str, Annex]:
     """Return the annex tables computed from the data, titled from titles {key: heading}.
 
@@ -607,7 +636,7 @@ def annex_tables(c: Consortium, titles: dict[str, str], context: BaseContext) ->
                 or phrase("annexes.no_participants"),
                 period=phrase("annexes.period", start=t.start, end=t.end),
                 deliverables=phrase("annexes.deliverable_separator").join(t.deliverables),
-                budget=amount(budgets.get(t.id, Decimal(0))))
+                budget=amount(budgets.get(t.id, Decimal(0))), content=t.content)
         for t in context.tasks
     )
     task_total = sum(budgets.values(), Decimal(0))
@@ -637,7 +666,8 @@ def annex_tables(c: Consortium, titles: dict[str, str], context: BaseContext) ->
         for i, (unit, ip) in enumerate(((u, ip) for u in c.units for ip in u.background_ip), start=1)
     )
     return {
-        "members": Annex("members", titles["members"], tuple(members)),
+        "members": Annex("members", titles["members"], tuple(members),
+                         resources=resource_rows([p.unit for p in context.parties])),
         "tasks": Annex("tasks", titles["tasks"], tasks, total=amount(task_total), shares=shares,
                        shares_total=shares_total),
         "funding": Annex("funding", titles["funding"], tuple(funding_rows), total_row=funding_total,

@@ -190,11 +190,13 @@ def _strings(value: object) -> list[str]:
 
 
 def _unlisted_resources(c: Consortium, agreement: Agreement) -> list[str]:
-    """Return “unit：item” for each committed in-kind item, instrument or site the annexes do not print."""
+    """Return “unit：item” for each committed in-kind item, key researcher, instrument, site or data platform
+    the annexes do not print."""
     annexes = "\n".join(_strings(agreement.annexes))
     missing: list[str] = []
     for unit in c.units:
-        items = [k.description for k in unit.resources.in_kind] + unit.resources.equipment + unit.resources.sites
+        r = unit.resources
+        items = [k.description for k in r.in_kind] + r.key_staff + r.equipment + r.sites + r.data_platforms
         missing.extend(phrase("compliance.unlisted", unit=unit.name, item=item) for item in items
                        if item not in annexes)
     return missing

@@ -127,6 +127,8 @@ def sync(folder: Path | None = None) -> list[Path]:
                       or (e.find(f"{_w('pPr')}/{_w('sectPr')}") is not None)), None)
         if first is None:
             raise TemplateError(f"{name}: no annex pages to replace")
+        if first and _text(children[first - 1]).strip() == "{%p if doc.annexes %}":
+            first -= 1  # the condition over the body's section break (a supplement's earlier copy): replaced too
         for element in children[first:-1]:
             body.remove(element)
         block = [copy.deepcopy(e) for e in _source_block(source.find(_w("body")))]
