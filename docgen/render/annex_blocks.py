@@ -129,12 +129,17 @@ def sync(folder: Path | None = None) -> list[Path]:
             raise TemplateError(f"{name}: no annex pages to replace")
         if first and _text(children[first - 1]).strip() == "{%p if doc.annexes %}":
             first -= 1  # the condition over the body's section break (a supplement's earlier copy): replaced too
+        # the body's own section (cover without a page number): from the break a previous copy left, else
+        # from the final section, which holds it until annex pages are first copied in
+        kept = next((e.find(f"{_w('pPr')}/{_w('sectPr')}") for e in children[first:first + 2]
+                     if e.find(f"{_w('pPr')}/{_w('sectPr')}") is not None), None)
+        body_section = copy.deepcopy(kept if kept is not None else final)
         for element in children[first:-1]:
             body.remove(element)
         block = [copy.deepcopy(e) for e in _source_block(source.find(_w("body")))]
         # the body's section keeps the target's own page, header and footer (cover without a page number)
         body_break = block[0].find(f"{_w('pPr')}/{_w('sectPr')}")
-        body_break.getparent().replace(body_break, copy.deepcopy(final))
+        body_break.getparent().replace(body_break, body_section)
         # the last section (附件4) is no cover: every page with its header and footer
         for child in list(final):
             if _local(child) == "titlePg" or (_local(child) in ("headerReference", "footerReference")
